@@ -1,0 +1,617 @@
+package model
+
+import (
+	"encoding/binary"
+	"math"
+	"math/bits"
+)
+
+// Feature switches, stored in the model file so that a model is always
+// scored with the features it was trained on.
+const (
+	ffBigram  = 1 << iota // word bigrams
+	ffNegBoth             // in a negation scope, the plain unigram as well as the negated one
+	ffPrefix              // the first prefixLen bytes of longer words (a cheap stem)
+	ffChar                // character n-grams inside words
+	ffLexInd              // one sparse indicator per lexicon hit (lexicon, value, negated)
+	ffDense               // the dense lexicon and surface features
+	ffNoURL               // do not emit the URL placeholder
+	ffTrigram             // word trigrams
+)
+
+const prefixLen = 5
+
+// Salts keep the feature families apart in the shared hash space.
+const (
+	saltUni    = 0x9e3779b97f4a7c15
+	saltUniNeg = 0xc2b2ae3d27d4eb4f
+	saltBi     = 0x165667b19e3779f9
+	saltTri    = 0x27d4eb2f165667c5
+	saltTag    = 0x85ebca77c2b2ae63
+	saltPre    = 0xff51afd7ed558ccd
+	saltChar   = 0xc4ceb9fe1a85ec53
+	saltLex    = 0x94d049bb133111eb
+	saltBOS    = 0xbf58476d1ce4e5b9
+	saltEOS    = 0x2545f4914f6cdd1d
+)
+
+// pairHash combines two token hashes (bigram features, two-word lexicon
+// entries).
+func pairHash(a, b uint64) uint64 {
+	h := (a*0x9e3779b97f4a7c15 ^ b) * 0xbf58476d1ce4e5b9
+	return h ^ h>>29
+}
+
+// The dense features. Sums of valences are log1p-compressed; maxima and
+// minima are scaled to about [-1, 1].
+const (
+	dBias = iota
+	// AFINN-165 (valence -5..5)
+	dAfPos    // sum of positive valences outside negation
+	dAfNeg    // sum of |negative| valences outside negation
+	dAfPosN   // positive words inside a negation scope
+	dAfNegN   // negative words inside a negation scope
+	dAfMax    // largest effective valence (negated words flipped), /5
+	dAfMin    // smallest, /5
+	dAfLast   // effective valence of the last sentiment word, /5
+	dAfSum    // s/sqrt(s²+15) of the effective sum
+	dVaPos    // the same over VADER's lexicon (valence -4..4)
+	dVaNeg    //
+	dVaPosN   //
+	dVaNegN   //
+	dVaMax    //
+	dVaMin    //
+	dVaLast   //
+	dVaSum    //
+	dEmPos    // Emoji Sentiment Ranking, positive
+	dEmNeg    // and negative
+	dEmotPos  // positive emoticons
+	dEmotNeg  // negative emoticons
+	dVdComp   // a VADER-like compound: boosters, caps, "but", negation window, ! emphasis
+	dVdPos    // its positive share
+	dVdNeg    // its negative share
+	dTokens   // squash(tokens)
+	dExcl     // squash(!)
+	dExclEnd  // the post ends with !
+	dQuest    // squash(?)
+	dQuestEnd // the post ends with ?
+	dElong    // squash(elongated words)
+	dCaps     // squash(all-caps words)
+	dAllCaps  // every word with letters is in capitals
+	dTags     // squash(hashtags)
+	dUsers    // squash(mentions)
+	dURLs     // squash(links)
+	dNegs     // squash(negators)
+	dContrast // a "but" was seen
+	dEllipsis // squash(...)
+	nDense
+)
+
+// lexAcc accumulates one lexicon over a post.
+type lexAcc struct {
+	pos, neg, posN, negN float32
+	max, min, last, sum  float32
+}
+
+func (a *lexAcc) add(v float32, negated bool) {
+	e := v
+	if negated {
+		if v > 0 {
+			a.posN += v
+		} else {
+			a.negN -= v
+		}
+		e = -0.74 * v
+	} else if v > 0 {
+		a.pos += v
+	} else {
+		a.neg -= v
+	}
+	a.max = max(a.max, e)
+	a.min = min(a.min, e)
+	a.last = e
+	a.sum += e
+}
+
+func (a *lexAcc) dense(d []float32, scale float32) {
+	d[0] = squash(a.pos)
+	d[1] = squash(a.neg)
+	d[2] = squash(a.posN)
+	d[3] = squash(a.negN)
+	d[4] = a.max / scale
+	d[5] = a.min / scale
+	d[6] = a.last / scale
+	d[7] = a.sum / float32(math.Sqrt(float64(a.sum*a.sum+15)))
+}
+
+// squash is the compression applied to sums and counts: sqrt is one
+// instruction where math.Log1p costs tens of nanoseconds, and serves as well.
+func squash(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+// featurizer turns one post into feature ids (hashed into 2^bits buckets)
+// and dense values. In scoring mode (w != nil) the ids are summed into acc
+// as they come; in training mode they are appended to ids.
+type featurizer struct {
+	lex   *lexTable
+	flags uint32
+	shift uint // 64 - bits
+
+	w   []wpair
+	acc [2]int64
+	ids []uint32
+
+	dense [nDense]float32
+
+	tok token
+
+	prev, prev2 uint64 // hashes of the last two tokens (bigrams, trigrams)
+	negScope    bool
+	sinceNeg    int     // tokens since the last negator (VADER's window of 3)
+	boost1      float32 // booster value of the previous token
+	boost2      float32 // and the one before
+
+	nTok, nExcl, nQuest, nElong, nCaps, nWordsLetters, nTags, nUsers, nURLs, nNegs, nEllipsis int
+	lastKind                                                                                  int
+	contrast                                                                                  bool
+	pairHead                                                                                  bool // the last word starts a two-word lexicon entry
+
+	af, va, em lexAcc
+	emotPos    int
+	emotNeg    int
+
+	// VADER-like running sums: vdBefore holds what came before the last "but".
+	vdCur, vdBefore float32
+	vdPos, vdNeg    float32
+	vdNeu           int
+
+	// collect, when set, receives the tokens instead (lexicon building).
+	collect *[]token
+}
+
+func (f *featurizer) reset(lex *lexTable, flags uint32, bits uint8) {
+	*f = featurizer{ids: f.ids[:0], w: f.w}
+	f.init(lex, flags, bits)
+}
+
+// init readies a zero featurizer (reset does it for a used one).
+func (f *featurizer) init(lex *lexTable, flags uint32, bits uint8) {
+	f.lex, f.flags, f.shift = lex, flags, 64-uint(bits)
+	f.prev = saltBOS
+	f.prev2 = saltBOS
+	f.sinceNeg = 100
+	f.lastKind = -1
+}
+
+// emit adds the feature with hash h (already well mixed: the bucket is the
+// top bits of one multiplication).
+func (f *featurizer) emit(h uint64) {
+	id := bucket(h, f.shift)
+	if f.w != nil {
+		w := f.w[id]
+		f.acc[0] += int64(w.neg)
+		f.acc[1] += int64(w.pos)
+		return
+	}
+	f.ids = append(f.ids, id)
+}
+
+func bucket(h uint64, shift uint) uint32 { return uint32((h * 0x9e3779b97f4a7c15) >> (shift & 63)) }
+
+// boundary is clause punctuation: it ends a negation scope.
+func (f *featurizer) boundary() {
+	if f.collect != nil {
+		return
+	}
+	f.negScope = false
+}
+
+// token handles one token from the tokenizer.
+func (f *featurizer) token(t *token) {
+	if f.collect != nil {
+		*f.collect = append(*f.collect, *t)
+		return
+	}
+	f.nTok++
+	prevKind := f.lastKind
+	f.lastKind = int(t.kind)
+	h := t.h
+	switch t.kind {
+	case kWord, kHashtag:
+		f.word(t, prevKind)
+		return
+	case kEmoticon:
+		if e := f.lex.get(h); e != nil && e.vader != 0 {
+			v := float32(e.vader) / 10
+			f.va.add(v, false)
+			f.vader(v, 0)
+			if v > 0 {
+				f.emotPos++
+			} else {
+				f.emotNeg++
+			}
+			f.lexInd(1, int(e.vader)/5, false)
+		}
+	case kEmoji:
+		if e := f.lex.get(h); e != nil {
+			if e.emoji != 0 {
+				f.em.add(float32(e.emoji), false)
+				f.lexInd(2, int(e.emoji), false)
+			}
+			if e.vemoji != 0 {
+				v := float32(e.vemoji) / 10
+				f.vader(v, 0)
+				f.lexInd(3, int(e.vemoji)/5, false)
+			}
+		}
+	case kExcl:
+		f.nExcl++
+		if t.flags&tfRepeat != 0 {
+			f.nExcl += 2
+		}
+	case kQuest:
+		f.nQuest++
+		if t.flags&tfRepeat != 0 {
+			f.nQuest += 2
+		}
+	case kUser:
+		f.nUsers++
+	case kURL:
+		f.nURLs++
+		if f.flags&ffNoURL != 0 {
+			return
+		}
+	case kEllipsis:
+		f.nEllipsis++
+	}
+	f.sinceNeg++
+	f.pairHead = false
+	f.emit(h ^ saltUni)
+	f.ngrams(h)
+	f.boost2, f.boost1 = f.boost1, 0
+}
+
+// ngrams emits the bigram (and trigram) ending in h and shifts the window.
+func (f *featurizer) ngrams(h uint64) {
+	if f.flags&ffBigram != 0 {
+		f.emit(pairHash(f.prev, h) ^ saltBi)
+	}
+	if f.flags&ffTrigram != 0 {
+		f.emit(pairHash(pairHash(f.prev2, f.prev), h) ^ saltTri)
+	}
+	f.prev2, f.prev = f.prev, h
+}
+
+// lexInd emits the sparse indicator of a lexicon hit.
+func (f *featurizer) lexInd(lex, v int, negated bool) {
+	if f.flags&ffLexInd == 0 {
+		return
+	}
+	k := uint64(lex)<<16 | uint64(uint8(int8(v)))<<1
+	if negated {
+		k |= 1
+	}
+	f.emit(k*0x9e3779b97f4a7c15 ^ saltLex)
+}
+
+// vader adds a valence to the VADER-like compound, with the booster and
+// negation rules of VADER (simplified).
+func (f *featurizer) vader(v, capsBoost float32) {
+	if v != 0 {
+		sign := float32(1)
+		if v < 0 {
+			sign = -1
+		}
+		v += sign * (f.boost1 + 0.95*f.boost2 + capsBoost)
+		if f.sinceNeg < 3 {
+			v *= -0.74
+		}
+	}
+	f.vdCur += v
+	switch {
+	case v > 0:
+		f.vdPos += v + 1
+	case v < 0:
+		f.vdNeg += -v + 1
+	default:
+		f.vdNeu++
+	}
+}
+
+func (f *featurizer) word(t *token, prevKind int) {
+	h := t.h
+	e := f.lex.get(h)
+	if e == nil && t.flags&tfElong != 0 {
+		e = f.lex.get(t.h1)
+	}
+	neg := f.negScope
+	if neg {
+		f.emit(h ^ saltUniNeg)
+		if f.flags&ffNegBoth != 0 {
+			f.emit(h ^ saltUni)
+		}
+	} else {
+		f.emit(h ^ saltUni)
+	}
+	// Two-word lexicon entries ("can't stand", "fed up").
+	var be *lexEntry
+	pair := pairHash(f.prev, h)
+	if f.pairHead && (prevKind == int(kWord) || prevKind == int(kHashtag)) {
+		be = f.lex.get(pair)
+	}
+	// f.ngrams(h), by hand: this is the hot path.
+	if f.flags&ffBigram != 0 {
+		f.emit(pair ^ saltBi)
+	}
+	if f.flags&ffTrigram != 0 {
+		f.emit(pairHash(pairHash(f.prev2, f.prev), h) ^ saltTri)
+	}
+	f.prev2, f.prev = f.prev, h
+	f.nWordsLetters++
+	if e == nil && be == nil && t.flags == 0 && t.kind == kWord && f.flags&(ffPrefix|ffChar) == 0 {
+		// The common case: a plain word that no lexicon knows.
+		f.pairHead = false
+		f.vdNeu++
+		f.sinceNeg++
+		f.boost2, f.boost1 = f.boost1, 0
+		return
+	}
+	f.wordRest(t, e, be, neg)
+}
+
+// plainWord is tokenize and word fused for the most common token: a word
+// of one to eight ASCII letters and digits starting with a letter, followed
+// by neither a letter, a digit, an apostrophe nor a non-ASCII byte, with no
+// letter three times in a row (the words scanShortWord takes, the last
+// eight bytes of the text aside: s[i+8] must exist), and that cannot start
+// a link or a letter emoticon. It returns the index
+// after the word, or i when the word is not such. The features are word's;
+// the token is filled in only for wordRest. Scoring mode only (f.w set):
+// training takes the general path, and TestPlainWord compares the two.
+func (f *featurizer) plainWord(s string, i int) int {
+	v := load8(s[i : i+8])
+	isAl, letter := classify8(v)
+	l := bits.TrailingZeros64(^isAl&hi8) >> 3
+	var next byte
+	if l < 8 {
+		next = byte(v >> (8 * uint(l) & 63))
+	} else {
+		next = s[i+8]
+	}
+	if !plainEnd[next] {
+		return i
+	}
+	if pf := plainFirst[byte(v)]; pf != 0 {
+		// What tokenize checks before it scans a word.
+		b1 := byte(v >> 8)
+		if pf == pfDigit || pf == pfH && next == ':' || pf == pfW && next == '.' ||
+			pf == pfEmot && (b1 == 'D' || b1 == '_' || b1 == '.') {
+			return i
+		}
+	}
+	mask := byteMasks[l&7]
+	if l == 8 {
+		mask = ^uint64(0)
+	}
+	v &= mask
+	lower := v | 0x2020202020202020&mask
+	if triple(lower, mask) {
+		return i
+	}
+	h := (uint64(l)*0x9e3779b97f4a7c15 ^ 0x6a09e667f3bcc909 ^ lower) * 0xbf58476d1ce4e5b9
+	h ^= h >> 31
+	letterHi := letter & mask
+	upperHi := letterHi &^ (v << 2)
+	caps := letterHi&(v<<2) == 0 && upperHi&(upperHi-1) != 0
+
+	f.nTok++
+	prevKind := f.lastKind
+	f.lastKind = int(kWord)
+	e := f.lex.get(h)
+	neg := f.negScope
+	// f.emit by hand, for the unigram and the bigram.
+	w, shift := f.w, f.shift
+	if neg {
+		f.emit(h ^ saltUniNeg)
+	}
+	if !neg || f.flags&ffNegBoth != 0 {
+		p := w[bucket(h^saltUni, shift)]
+		f.acc[0] += int64(p.neg)
+		f.acc[1] += int64(p.pos)
+	}
+	var be *lexEntry
+	pair := pairHash(f.prev, h)
+	if f.pairHead && (prevKind == int(kWord) || prevKind == int(kHashtag)) {
+		be = f.lex.get(pair)
+	}
+	if f.flags&ffBigram != 0 {
+		p := w[bucket(pair^saltBi, shift)]
+		f.acc[0] += int64(p.neg)
+		f.acc[1] += int64(p.pos)
+	}
+	if f.flags&ffTrigram != 0 {
+		f.emit(pairHash(pairHash(f.prev2, f.prev), h) ^ saltTri)
+	}
+	f.prev2, f.prev = f.prev, h
+	f.nWordsLetters++
+	if e == nil && be == nil && !caps && f.flags&(ffPrefix|ffChar) == 0 {
+		f.pairHead = false
+		f.vdNeu++
+		f.sinceNeg++
+		f.boost2, f.boost1 = f.boost1, 0
+		return i + l
+	}
+	t := &f.tok
+	t.kind, t.flags, t.n, t.h, t.h1 = kWord, 0, l, h, h
+	if caps {
+		t.flags = tfCaps
+	}
+	binary.LittleEndian.PutUint64(t.norm[0:], lower)
+	binary.LittleEndian.PutUint64(t.norm[8:], 0)
+	f.wordRest(t, e, be, neg)
+	return i + l
+}
+
+// wordRest is the less common part of word: hashtags, lexicon hits,
+// emphasis, negators and boosters.
+func (f *featurizer) wordRest(t *token, e, be *lexEntry, neg bool) {
+	if t.kind == kHashtag {
+		f.nTags++
+		f.emit(t.h ^ saltTag)
+	}
+	if f.flags&ffPrefix != 0 && t.n > prefixLen+1 {
+		var b [maxWord + 8]byte
+		copy(b[:prefixLen], t.norm[:prefixLen])
+		f.emit(hashWord(&b, prefixLen) ^ saltPre)
+	}
+	if f.flags&ffChar != 0 {
+		f.charGrams(t)
+	}
+	if t.flags&tfElong != 0 {
+		f.nElong++
+	}
+	var capsBoost float32
+	if t.flags&tfCaps != 0 {
+		f.nCaps++
+		capsBoost = 0.733
+	}
+	f.pairHead = e != nil && e.flags&lfPairHead != 0
+	var flags uint8
+	if be != nil {
+		flags |= be.flags
+		f.lexHit(be, neg)
+	}
+	if e != nil {
+		flags |= e.flags
+		f.lexHit(e, neg)
+	}
+	switch {
+	case e != nil && e.vader != 0:
+		f.vader(float32(e.vader)/10, capsBoost)
+	case be != nil && be.vader != 0:
+		f.vader(float32(be.vader)/10, capsBoost)
+	default:
+		f.vdNeu++
+	}
+	f.sinceNeg++
+	f.boost2, f.boost1 = f.boost1, 0
+	switch {
+	case flags&lfNegator != 0 || t.flags&tfNegClitic != 0:
+		f.negScope = true
+		f.sinceNeg = 0
+		f.nNegs++
+	case flags&lfContrast != 0:
+		f.negScope = false
+		f.contrast = true
+		f.vdBefore += f.vdCur
+		f.vdCur = 0
+	case flags&lfBoostUp != 0:
+		f.boost1 = 0.293
+	case flags&lfBoostDown != 0:
+		f.boost1 = -0.293
+	}
+}
+
+// lexHit adds the AFINN and VADER valences of a lexicon entry.
+func (f *featurizer) lexHit(x *lexEntry, neg bool) {
+	if x.afinn != 0 {
+		f.af.add(float32(x.afinn), neg)
+		f.lexInd(4, int(x.afinn), neg)
+	}
+	if x.vader != 0 {
+		f.va.add(float32(x.vader)/10, neg)
+		f.lexInd(5, int(x.vader)/5, neg)
+	}
+}
+
+// charGrams emits the character 3- and 4-grams of "^word$" for words of
+// at least four bytes.
+func (f *featurizer) charGrams(t *token) {
+	if t.n < 4 {
+		return
+	}
+	var b [maxWord + 2]byte
+	b[0] = '^'
+	copy(b[1:], t.norm[:t.n])
+	b[t.n+1] = '$'
+	m := t.n + 2
+	for i := 0; i+3 <= m; i++ {
+		h := uint64(fnvOffset)
+		for j := i; j < i+4 && j < m; j++ {
+			h ^= uint64(b[j])
+			h *= fnvPrime
+			if j >= i+2 {
+				f.emit(h ^ saltChar)
+			}
+		}
+	}
+}
+
+// finish ends the post: the end-of-post n-gram and the dense features.
+func (f *featurizer) finish() {
+	f.ngrams(saltEOS)
+	if f.flags&ffDense == 0 {
+		f.dense[dBias] = 1
+		return
+	}
+	d := &f.dense
+	d[dBias] = 1
+	f.af.dense(d[dAfPos:dAfPos+8], 5)
+	f.va.dense(d[dVaPos:dVaPos+8], 4)
+	d[dEmPos] = squash(f.em.pos)
+	d[dEmNeg] = squash(f.em.neg)
+	d[dEmotPos] = squash(float32(f.emotPos))
+	d[dEmotNeg] = squash(float32(f.emotNeg))
+
+	s := f.vdCur
+	if f.contrast {
+		s = 0.5*f.vdBefore + 1.5*f.vdCur
+	}
+	if s != 0 {
+		ep := 0.292 * float32(min(f.nExcl, 4))
+		if f.nQuest > 1 {
+			ep += min(0.18*float32(f.nQuest), 0.96)
+		}
+		if s > 0 {
+			s += ep
+		} else {
+			s -= ep
+		}
+	}
+	d[dVdComp] = s / float32(math.Sqrt(float64(s*s+15)))
+	if tot := f.vdPos + f.vdNeg + float32(f.vdNeu); tot > 0 {
+		d[dVdPos] = f.vdPos / tot
+		d[dVdNeg] = f.vdNeg / tot
+	}
+	d[dTokens] = squash(float32(f.nTok)) / 4
+	d[dExcl] = squash(float32(f.nExcl))
+	d[dQuest] = squash(float32(f.nQuest))
+	if f.lastKind == int(kExcl) {
+		d[dExclEnd] = 1
+	}
+	if f.lastKind == int(kQuest) {
+		d[dQuestEnd] = 1
+	}
+	d[dElong] = squash(float32(f.nElong))
+	d[dCaps] = squash(float32(f.nCaps))
+	if f.nCaps > 0 && f.nCaps == f.nWordsLetters {
+		d[dAllCaps] = 1
+	}
+	d[dTags] = squash(float32(f.nTags))
+	d[dUsers] = squash(float32(f.nUsers))
+	if f.flags&ffNoURL == 0 {
+		d[dURLs] = squash(float32(f.nURLs))
+	}
+	d[dNegs] = squash(float32(f.nNegs))
+	if f.contrast {
+		d[dContrast] = 1
+	}
+	d[dEllipsis] = squash(float32(f.nEllipsis))
+}
+
+// tokenHashes returns the tokens of s (for building the lexicon table).
+func tokenHashes(dst []token, s string) []token {
+	var f featurizer
+	f.collect = &dst
+	tokenize(s, &f)
+	return dst
+}
