@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"unsafe"
 )
 
 // Feature switches, stored in the model file so that a model is always
@@ -166,6 +167,8 @@ type featurizer struct {
 
 	// collect, when set, receives the tokens instead (lexicon building).
 	collect *[]token
+
+	run runState // plainRun's
 }
 
 func (f *featurizer) reset(lex *lexTable, flags uint32, bits uint8) {
@@ -358,15 +361,179 @@ func (f *featurizer) word(t *token, prevKind int) {
 	f.wordRest(t, e, be, neg)
 }
 
-// plainWord is tokenize and word fused for the most common token: a word
-// of one to eight ASCII letters and digits starting with a letter, followed
-// by neither a letter, a digit, an apostrophe nor a non-ASCII byte, with no
-// letter three times in a row (the words scanShortWord takes, the last
-// eight bytes of the text aside: s[i+8] must exist), and that cannot start
-// a link or a letter emoticon. It returns the index
-// after the word, or i when the word is not such. The features are word's;
-// the token is filled in only for wordRest. Scoring mode only (f.w set):
-// training takes the general path, and TestPlainWord compares the two.
+// plainRunFlags are the feature switches plainRun implements: bigrams on;
+// negated unigrams only, prefixes, character n-grams and trigrams off.
+const (
+	plainRunMask  = ffBigram | ffNegBoth | ffPrefix | ffChar | ffTrigram
+	plainRunFlags = ffBigram
+)
+
+// plainRun is tokenize and word fused for runs of the most common token, in
+// scoring mode (f.w set) with plainRunFlags: words of one to eight ASCII
+// letters and digits starting with a letter, each followed by the end of
+// the text or by neither a letter, a digit, an apostrophe nor a non-ASCII
+// byte, with no letter three times in a row (the words scanShortWord
+// takes), that cannot start a link or a letter emoticon, one space apart.
+// It returns the index where it stopped, or i when the word at i is not
+// such.
+//
+// plainWords takes the words no lexicon knows and not in capitals, with
+// the running state in f.run; plainWord takes the others, one at a time.
+// TestPlainWord checks that scoring sums exactly the weights of the
+// features training sees.
+func (f *featurizer) plainRun(s string, i int) int {
+	st := &f.run
+	for {
+		if !f.pairHead || (f.lastKind != int(kWord) && f.lastKind != int(kHashtag)) {
+			// runEnd bounds the run so that acc, both sums in one
+			// register, cannot overflow: fewer than runMax/2 words add two
+			// weights of at most 2^15 each.
+			st.i, st.runEnd, st.prev = i, i+runMax, f.prev
+			st.salt = saltUni
+			if f.negScope {
+				st.salt = saltUniNeg
+			}
+			plainWords(st)
+			if st.n > 0 {
+				f.addPacked(st.acc)
+				f.prev = st.prev
+				f.countPlain(st.n)
+			}
+			i = st.i
+			if st.atWord == 0 {
+				return i
+			}
+		}
+		if i+8 >= len(s) {
+			return i // plainWord reads s[i+8]
+		}
+		j := f.plainWord(s, i)
+		if j == i {
+			return i
+		}
+		i = j
+		if i+9 >= len(s) || s[i] != ' ' || !alnum[s[i+1]] {
+			return i
+		}
+		i++
+	}
+}
+
+// runState is plainWords' input and output. plainwords_amd64.s reads it
+// at the offsets TestRunStateLayout checks.
+type runState struct {
+	s      *byte  // the text
+	len    int    // its length
+	w      *wpair // the 2^bits sparse weights
+	shift  uint64 // 64 - bits
+	lex    *lexTable
+	i      int    // in: the start of a word; out: where it stopped
+	runEnd int    // no word starts after runEnd
+	prev   uint64 // the previous token's hash, in and out
+	salt   uint64 // saltUni, or saltUniNeg in a negation scope
+	acc    int64  // out: the weights' sums, packed as pos<<32 + neg
+	n      int    // out: the words taken
+	atWord int    // out: 1 if it stopped at the start of a word it did not take
+}
+
+// startRun readies f.run for the text s.
+func (f *featurizer) startRun(s string) {
+	f.run = runState{
+		s: unsafe.StringData(s), len: len(s),
+		w: unsafe.SliceData(f.w), shift: uint64(f.shift), lex: f.lex,
+	}
+}
+
+// pageTail reports whether the sixteen bytes from p cross into the next
+// 4 KiB page: where a text ends less than sixteen bytes after p, the
+// assembly reads sixteen bytes (and ignores those past the end) only when
+// they stay within p's page, which is then mapped.
+func pageTail(p *byte) bool { return uintptr(unsafe.Pointer(p))&4095 > 4096-16 }
+
+// plainWordsGo is plainWords in Go: from st.i it takes words that
+// plainWord would take (and, at the end of the text, the last word) that
+// no lexicon knows and that are not in capitals, one space apart, adding
+// their unigram and bigram weights.
+func plainWordsGo(st *runState) {
+	s := unsafe.String(st.s, st.len)
+	i := st.i
+	w, shift, lex := unsafe.Pointer(st.w), uint(st.shift), st.lex
+	prev, salt := st.prev, st.salt
+	var acc int64
+	n := 0
+	atWord := 1
+	for i <= st.runEnd {
+		rem := len(s) - i
+		if rem < 16 && pageTail(unsafe.StringData(s[i:])) {
+			break // as the assembly does
+		}
+		var v uint64
+		if rem >= 8 {
+			v = load8(s[i : i+8])
+		} else {
+			for k := rem - 1; k >= 0; k-- {
+				v = v<<8 | uint64(s[i+k])
+			}
+		}
+		isAl, letter := classify8(v)
+		if rem < 8 {
+			isAl &= byteMasks[rem]
+		}
+		l := min(bits.TrailingZeros64(^isAl&hi8)>>3, rem)
+		var next byte // 0 at the end of the text
+		if i+l < len(s) {
+			next = s[i+l]
+		}
+		if l == 0 || !plainEnd[next] {
+			break
+		}
+		if pf := plainFirst[byte(v)]; pf != 0 {
+			b1 := next
+			if l >= 2 {
+				b1 = byte(v >> 8)
+			}
+			if pf == pfDigit || pf == pfH && next == ':' || pf == pfW && next == '.' ||
+				pf == pfEmot && (b1 == 'D' || b1 == '_' || b1 == '.') {
+				break
+			}
+		}
+		mask := byteMasks[l]
+		v &= mask
+		lower := v | 0x2020202020202020&mask
+		if triple(lower, mask) {
+			break
+		}
+		letterHi := letter & mask
+		upperHi := letterHi &^ (v << 2)
+		if letterHi&(v<<2) == 0 && upperHi&(upperHi-1) != 0 {
+			break // capitals
+		}
+		h := (uint64(l)*0x9e3779b97f4a7c15 ^ 0x6a09e667f3bcc909 ^ lower) * 0xbf58476d1ce4e5b9
+		h ^= h >> 31
+		if lex.get(h) != nil {
+			break
+		}
+		p := (*wpair)(unsafe.Add(w, uintptr(bucket(h^salt, shift))*4))
+		acc += int64(p.pos)<<32 + int64(p.neg)
+		pair := pairHash(prev, h)
+		p = (*wpair)(unsafe.Add(w, uintptr(bucket(pair^saltBi, shift))*4))
+		acc += int64(p.pos)<<32 + int64(p.neg)
+		prev = h
+		n++
+		i += l
+		if i+1 >= len(s) || s[i] != ' ' || !alnum[s[i+1]] {
+			atWord = 0
+			break
+		}
+		i++
+	}
+	st.i, st.prev, st.acc, st.n, st.atWord = i, prev, acc, n, atWord
+}
+
+// plainWord is plainRun for one word, with everything plainWords leaves:
+// lexicon hits, two-word entries, capitals. It returns the index after the
+// word, or i when the word is not such. The features are word's; the token
+// is filled in only for wordRest.
 func (f *featurizer) plainWord(s string, i int) int {
 	v := load8(s[i : i+8])
 	isAl, letter := classify8(v)
@@ -449,6 +616,35 @@ func (f *featurizer) plainWord(s string, i int) int {
 	binary.LittleEndian.PutUint64(t.norm[8:], 0)
 	f.wordRest(t, e, be, neg)
 	return i + l
+}
+
+// runMax bounds the bytes of one plainRun.
+const runMax = 1 << 14
+
+// addPacked adds the sums packed as pos<<32 + neg to f.acc.
+func (f *featurizer) addPacked(acc int64) {
+	neg := int64(int32(acc))
+	f.acc[0] += neg
+	f.acc[1] += (acc - neg) >> 32
+}
+
+// countPlain adds n plain words (no lexicon hit, not in capitals) to the
+// counters, as word would have one at a time.
+func (f *featurizer) countPlain(n int) {
+	if n == 0 {
+		return
+	}
+	f.nTok += n
+	f.nWordsLetters += n
+	f.vdNeu += n
+	f.sinceNeg += n
+	f.lastKind = int(kWord)
+	f.pairHead = false
+	if n == 1 {
+		f.boost2, f.boost1 = f.boost1, 0
+	} else {
+		f.boost2, f.boost1 = 0, 0
+	}
 }
 
 // wordRest is the less common part of word: hashtags, lexicon hits,

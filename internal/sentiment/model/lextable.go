@@ -32,9 +32,12 @@ type lexEntry struct {
 // lexTable is an open-addressing hash table from token hash to lexEntry,
 // small enough to stay in cache.
 type lexTable struct {
-	slots []lexEntry
-	mask  uint32
+	slots [lexSize]lexEntry
 }
+
+// lexSize is the number of slots: about three times the entries, so that
+// a probe for an unknown word mostly stops at its first slot.
+const lexSize = 1 << 15
 
 func lexKey(h uint64) uint32 {
 	k := uint32(h >> 32)
@@ -47,7 +50,7 @@ func lexKey(h uint64) uint32 {
 // get returns the entry of token hash h, or nil.
 func (t *lexTable) get(h uint64) *lexEntry {
 	k := lexKey(h)
-	for i := uint32(h) & t.mask; ; i = (i + 1) & t.mask {
+	for i := uint32(h) % lexSize; ; i = (i + 1) % lexSize {
 		e := &t.slots[i]
 		if e.key == k {
 			return e
@@ -61,7 +64,7 @@ func (t *lexTable) get(h uint64) *lexEntry {
 // put returns the entry of h, adding an empty one if needed.
 func (t *lexTable) put(h uint64) *lexEntry {
 	k := lexKey(h)
-	for i := uint32(h) & t.mask; ; i = (i + 1) & t.mask {
+	for i := uint32(h) % lexSize; ; i = (i + 1) % lexSize {
 		e := &t.slots[i]
 		if e.key == k {
 			return e
@@ -134,7 +137,7 @@ func clamp8(x float64) int8 {
 // uses, so that a key and a word in a post meet on the same hash. Keys are
 // visited in sorted order: the table must not depend on map order.
 func buildLexicon() *lexTable {
-	t := &lexTable{slots: make([]lexEntry, 1<<15), mask: 1<<15 - 1}
+	t := new(lexTable)
 	var keyToks []token
 	tok := func(s string) []token {
 		keyToks = tokenHashes(keyToks[:0], s)

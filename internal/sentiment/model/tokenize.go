@@ -115,7 +115,7 @@ var alnum = func() (t [256]bool) {
 	return t
 }()
 
-// plainEnd marks the bytes that may follow a word plainWord takes: ASCII,
+// plainEnd marks the bytes that may follow a word plainRun takes: ASCII,
 // neither a letter, a digit nor an apostrophe.
 var plainEnd = func() (t [256]bool) {
 	for c := range 128 {
@@ -124,7 +124,7 @@ var plainEnd = func() (t [256]bool) {
 	return t
 }()
 
-// plainFirst sorts the first byte of a word for plainWord: 0 for most
+// plainFirst sorts the first byte of a word for plainRun: 0 for most
 // letters; pfDigit for digits (numbers take the general path); the other
 // bits for letters that may begin a link or a letter emoticon.
 var plainFirst = func() (t [256]uint8) {
@@ -235,14 +235,18 @@ func hasPrefixFold(s string, i int, p string) bool {
 func tokenize(s string, f *featurizer) {
 	t := &f.tok
 	n := len(s)
+	fast := f.w != nil && f.flags&plainRunMask == plainRunFlags
+	if fast {
+		f.startRun(s)
+	}
 	var lastEmoji rune
 	emojiRun := 0
 	for i := 0; i < n; {
 		c := s[i]
 		if alnum[c] {
 			lastEmoji, emojiRun = 0, 0
-			if i+8 < n && f.w != nil {
-				if j := f.plainWord(s, i); j > i {
+			if fast {
+				if j := f.plainRun(s, i); j > i {
 					i = j
 					continue
 				}

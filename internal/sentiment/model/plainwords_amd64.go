@@ -1,0 +1,17 @@
+//go:build amd64 && !purego
+
+package model
+
+// plainWords takes plain words from st.s[st.i:]; see plainWordsGo, which
+// it matches exactly (TestPlainWordsAsm). The assembly classifies sixteen
+// bytes at a time with SSE2 and keeps the running state in registers,
+// which the Go compiler does not manage for this loop: it takes a plain
+// word in about half the instructions of plainWordsGo.
+//
+//go:noescape
+func plainWords(st *runState)
+
+// lowBits[l] has the low l bits set.
+//
+//lint:ignore U1000 read by plainwords_amd64.s
+var lowBits = [17]uint32{0, 1, 3, 7, 15, 31, 63, 127, 255, 511, 1023, 2047, 4095, 8191, 16383, 32767, 65535}

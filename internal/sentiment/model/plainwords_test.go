@@ -1,0 +1,115 @@
+package model
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// TestRunStateLayout pins the offsets plainwords_amd64.s reads.
+func TestRunStateLayout(t *testing.T) {
+	var st runState
+	for _, c := range []struct {
+		name      string
+		off, want uintptr
+	}{
+		{"s", unsafe.Offsetof(st.s), 0},
+		{"len", unsafe.Offsetof(st.len), 8},
+		{"w", unsafe.Offsetof(st.w), 16},
+		{"shift", unsafe.Offsetof(st.shift), 24},
+		{"lex", unsafe.Offsetof(st.lex), 32},
+		{"i", unsafe.Offsetof(st.i), 40},
+		{"runEnd", unsafe.Offsetof(st.runEnd), 48},
+		{"prev", unsafe.Offsetof(st.prev), 56},
+		{"salt", unsafe.Offsetof(st.salt), 64},
+		{"acc", unsafe.Offsetof(st.acc), 72},
+		{"n", unsafe.Offsetof(st.n), 80},
+		{"atWord", unsafe.Offsetof(st.atWord), 88},
+	} {
+		if c.off != c.want {
+			t.Errorf("runState.%s at %d, the assembly reads %d", c.name, c.off, c.want)
+		}
+	}
+	if s := unsafe.Sizeof(lexEntry{}); s != 12 {
+		t.Errorf("lexEntry is %d bytes, the assembly steps 12", s)
+	}
+	if s := unsafe.Sizeof(wpair{}); s != 4 {
+		t.Errorf("wpair is %d bytes, the assembly steps 4", s)
+	}
+	var lex lexTable
+	if len(lex.slots) != 0x8000 {
+		t.Errorf("the lexicon has %d slots, the assembly masks with 0x7fff", len(lex.slots))
+	}
+}
+
+// TestPlainWordsAsm runs plainWords (the assembly where there is one) and
+// plainWordsGo from every position of many texts and compares everything
+// they report.
+func TestPlainWordsAsm(t *testing.T) {
+	m, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := syntheticPosts(500, 7)
+	alphabet := []rune("aAbBoOhHwWxXTD09'`.,:_-!? #@&\u00e9\u2019😂")
+	words := []string{"the", "good", "bad", "not", "very", "hello", "World", "LOL", "OK", "sooo", "abcdefgh", "abcdefghi", "http", "www", "xD", "T_T", "o.O", "x", "I", "a1", "9am"}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 3000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(60) {
+			if rng.IntN(3) == 0 {
+				b.WriteRune(alphabet[rng.IntN(len(alphabet))])
+			} else {
+				b.WriteString(words[rng.IntN(len(words))])
+				b.WriteByte(" .,!"[rng.IntN(4)])
+			}
+		}
+		texts = append(texts, b.String())
+	}
+	runs, ends := 0, 0
+	for _, text := range texts {
+		// Copies at every offset in a page put the end of the text
+		// everywhere, page boundaries included.
+		page := make([]byte, 2*4096)
+		start := 4096 - len(text)%4096 - rng.IntN(40)
+		if start < 0 {
+			start = 0
+		}
+		copy(page[start:], text)
+		s := unsafe.String(&page[start], len(text))
+		for i := 0; i < len(s); i++ {
+			if !alnum[s[i]] {
+				continue
+			}
+			for _, salt := range []uint64{saltUni, saltUniNeg} {
+				in := runState{
+					s: unsafe.StringData(s), len: len(s),
+					w: unsafe.SliceData(m.sparse), shift: uint64(64 - m.bits), lex: m.lex,
+					i: i, runEnd: i + rng.IntN(3)*rng.IntN(20), prev: rng.Uint64(), salt: salt,
+				}
+				if rng.IntN(2) == 0 {
+					in.runEnd = len(s)
+				}
+				got, want := in, in
+				plainWords(&got)
+				plainWordsGo(&want)
+				if got != want {
+					t.Fatalf("%q from %d: plainWords %+v, plainWordsGo %+v", s, i, got, want)
+				}
+				if got.n > 0 {
+					runs++
+					if got.i == len(s) {
+						ends++
+					}
+				}
+			}
+		}
+	}
+	if ends < 100 {
+		t.Fatalf("only %d runs took the last word", ends)
+	}
+	if runs < 1000 {
+		t.Fatalf("only %d runs took a word", runs)
+	}
+}
