@@ -137,9 +137,11 @@ type featurizer struct {
 	flags uint32
 	shift uint // 64 - bits
 
-	w   []wpair
-	acc [2]int64
-	ids []uint32
+	w     []wpair
+	acc   [2]int64
+	ids   []uint32
+	pend  [pendMax]uint32 // scoring: feature ids whose weights are not yet in acc
+	nPend int
 
 	dense [nDense]float32
 
@@ -167,8 +169,6 @@ type featurizer struct {
 
 	// collect, when set, receives the tokens instead (lexicon building).
 	collect *[]token
-
-	run runState // plainRun's
 }
 
 func (f *featurizer) reset(lex *lexTable, flags uint32, bits uint8) {
@@ -189,13 +189,46 @@ func (f *featurizer) init(lex *lexTable, flags uint32, bits uint8) {
 // top bits of one multiplication).
 func (f *featurizer) emit(h uint64) {
 	id := bucket(h, f.shift)
+	if f.w != nil && f.nPend < pendMax {
+		f.pend[f.nPend] = id
+		f.nPend++
+		return
+	}
+	f.emitSlow(id)
+}
+
+// emitSlow is emit when f.pend is full or in training mode.
+func (f *featurizer) emitSlow(id uint32) {
 	if f.w != nil {
-		w := f.w[id]
-		f.acc[0] += int64(w.neg)
-		f.acc[1] += int64(w.pos)
+		f.sumPending()
+		f.pend[0] = id
+		f.nPend = 1
 		return
 	}
 	f.ids = append(f.ids, id)
+}
+
+// pendMax is how many feature ids scoring holds before it adds their
+// weights.
+const pendMax = 128
+
+// sumPending adds the weights of the held feature ids to acc. Scoring
+// holds the ids and adds their weights at the end of the post, in this
+// loop of independent loads, rather than as each feature comes: the
+// weights (4 MiB for 2^20 buckets) are mostly not in the core's cache,
+// and here the misses overlap instead of stalling the tokenizer one by
+// one.
+func (f *featurizer) sumPending() {
+	w := f.w
+	var n, p int64
+	for _, id := range f.pend[:f.nPend] {
+		x := w[id]
+		n += int64(x.neg)
+		p += int64(x.pos)
+	}
+	f.acc[0] += n
+	f.acc[1] += p
+	f.nPend = 0
 }
 
 func bucket(h uint64, shift uint) uint32 { return uint32((h * 0x9e3779b97f4a7c15) >> (shift & 63)) }
@@ -378,24 +411,25 @@ const (
 // such.
 //
 // plainWords takes the words no lexicon knows and not in capitals, with
-// the running state in f.run; plainWord takes the others, one at a time.
+// the running state in a runState; plainWord takes the others, one at a time.
 // TestPlainWord checks that scoring sums exactly the weights of the
 // features training sees.
-func (f *featurizer) plainRun(s string, i int) int {
-	st := &f.run
+func (f *featurizer) plainRun(s string, i int, st *runState) int {
 	for {
 		if !f.pairHead || (f.lastKind != int(kWord) && f.lastKind != int(kHashtag)) {
-			// runEnd bounds the run so that acc, both sums in one
-			// register, cannot overflow: fewer than runMax/2 words add two
-			// weights of at most 2^15 each.
-			st.i, st.runEnd, st.prev = i, i+runMax, f.prev
+			if f.nPend > pendMax-4 {
+				f.sumPending()
+			}
+			// Each word holds two ids and starts at least two bytes after
+			// the one before: runEnd keeps the run within f.pend.
+			st.i, st.runEnd, st.prev = i, i+2*((pendMax-f.nPend)/2-1), f.prev
 			st.salt = saltUni
 			if f.negScope {
 				st.salt = saltUniNeg
 			}
-			plainWords(st)
+			plainWords(st, &f.pend[f.nPend])
 			if st.n > 0 {
-				f.addPacked(st.acc)
+				f.nPend += 2 * st.n
 				f.prev = st.prev
 				f.countPlain(st.n)
 			}
@@ -419,8 +453,9 @@ func (f *featurizer) plainRun(s string, i int) int {
 	}
 }
 
-// runState is plainWords' input and output. plainwords_amd64.s reads it
-// at the offsets TestRunStateLayout checks.
+// runState is plainWords' input and output; tokenize fills in the text
+// and the model once per text. plainwords_amd64.s reads it at the offsets
+// TestRunStateLayout checks.
 type runState struct {
 	s      *byte  // the text
 	len    int    // its length
@@ -431,17 +466,8 @@ type runState struct {
 	runEnd int    // no word starts after runEnd
 	prev   uint64 // the previous token's hash, in and out
 	salt   uint64 // saltUni, or saltUniNeg in a negation scope
-	acc    int64  // out: the weights' sums, packed as pos<<32 + neg
 	n      int    // out: the words taken
 	atWord int    // out: 1 if it stopped at the start of a word it did not take
-}
-
-// startRun readies f.run for the text s.
-func (f *featurizer) startRun(s string) {
-	f.run = runState{
-		s: unsafe.StringData(s), len: len(s),
-		w: unsafe.SliceData(f.w), shift: uint64(f.shift), lex: f.lex,
-	}
 }
 
 // pageTail reports whether the sixteen bytes from p cross into the next
@@ -454,12 +480,12 @@ func pageTail(p *byte) bool { return uintptr(unsafe.Pointer(p))&4095 > 4096-16 }
 // plainWord would take (and, at the end of the text, the last word) that
 // no lexicon knows and that are not in capitals, one space apart, adding
 // their unigram and bigram weights.
-func plainWordsGo(st *runState) {
+func plainWordsGo(st *runState, idp *uint32) {
 	s := unsafe.String(st.s, st.len)
 	i := st.i
-	w, shift, lex := unsafe.Pointer(st.w), uint(st.shift), st.lex
+	shift, lex := uint(st.shift), st.lex
 	prev, salt := st.prev, st.salt
-	var acc int64
+	ids := unsafe.Slice(idp, 2*((st.runEnd-st.i)/2+1))
 	n := 0
 	atWord := 1
 	for i <= st.runEnd {
@@ -513,11 +539,8 @@ func plainWordsGo(st *runState) {
 		if lex.get(h) != nil {
 			break
 		}
-		p := (*wpair)(unsafe.Add(w, uintptr(bucket(h^salt, shift))*4))
-		acc += int64(p.pos)<<32 + int64(p.neg)
-		pair := pairHash(prev, h)
-		p = (*wpair)(unsafe.Add(w, uintptr(bucket(pair^saltBi, shift))*4))
-		acc += int64(p.pos)<<32 + int64(p.neg)
+		ids[2*n] = bucket(h^salt, shift)
+		ids[2*n+1] = bucket(pairHash(prev, h)^saltBi, shift)
 		prev = h
 		n++
 		i += l
@@ -527,7 +550,7 @@ func plainWordsGo(st *runState) {
 		}
 		i++
 	}
-	st.i, st.prev, st.acc, st.n, st.atWord = i, prev, acc, n, atWord
+	st.i, st.prev, st.n, st.atWord = i, prev, n, atWord
 }
 
 // plainWord is plainRun for one word, with everything plainWords leaves:
@@ -575,15 +598,11 @@ func (f *featurizer) plainWord(s string, i int) int {
 	f.lastKind = int(kWord)
 	e := f.lex.get(h)
 	neg := f.negScope
-	// f.emit by hand, for the unigram and the bigram.
-	w, shift := f.w, f.shift
 	if neg {
 		f.emit(h ^ saltUniNeg)
 	}
 	if !neg || f.flags&ffNegBoth != 0 {
-		p := w[bucket(h^saltUni, shift)]
-		f.acc[0] += int64(p.neg)
-		f.acc[1] += int64(p.pos)
+		f.emit(h ^ saltUni)
 	}
 	var be *lexEntry
 	pair := pairHash(f.prev, h)
@@ -591,9 +610,7 @@ func (f *featurizer) plainWord(s string, i int) int {
 		be = f.lex.get(pair)
 	}
 	if f.flags&ffBigram != 0 {
-		p := w[bucket(pair^saltBi, shift)]
-		f.acc[0] += int64(p.neg)
-		f.acc[1] += int64(p.pos)
+		f.emit(pair ^ saltBi)
 	}
 	if f.flags&ffTrigram != 0 {
 		f.emit(pairHash(pairHash(f.prev2, f.prev), h) ^ saltTri)
@@ -616,16 +633,6 @@ func (f *featurizer) plainWord(s string, i int) int {
 	binary.LittleEndian.PutUint64(t.norm[8:], 0)
 	f.wordRest(t, e, be, neg)
 	return i + l
-}
-
-// runMax bounds the bytes of one plainRun.
-const runMax = 1 << 14
-
-// addPacked adds the sums packed as pos<<32 + neg to f.acc.
-func (f *featurizer) addPacked(acc int64) {
-	neg := int64(int32(acc))
-	f.acc[0] += neg
-	f.acc[1] += (acc - neg) >> 32
 }
 
 // countPlain adds n plain words (no lexicon hit, not in capitals) to the
@@ -745,6 +752,9 @@ func (f *featurizer) charGrams(t *token) {
 // finish ends the post: the end-of-post n-gram and the dense features.
 func (f *featurizer) finish() {
 	f.ngrams(saltEOS)
+	if f.w != nil {
+		f.sumPending()
+	}
 	if f.flags&ffDense == 0 {
 		f.dense[dBias] = 1
 		return

@@ -2,16 +2,30 @@
 
 package model
 
-// plainWords takes plain words from st.s[st.i:]; see plainWordsGo, which
+// plainWords takes plain words from st.s[st.i:], writing two feature ids
+// per word to ids; see plainWordsGo, which
 // it matches exactly (TestPlainWordsAsm). The assembly classifies sixteen
 // bytes at a time with SSE2 and keeps the running state in registers,
 // which the Go compiler does not manage for this loop: it takes a plain
 // word in about half the instructions of plainWordsGo.
 //
 //go:noescape
-func plainWords(st *runState)
+func plainWords(st *runState, ids *uint32)
 
 // lowBits[l] has the low l bits set.
 //
 //lint:ignore U1000 read by plainwords_amd64.s
 var lowBits = [17]uint32{0, 1, 3, 7, 15, 31, 63, 127, 255, 511, 1023, 2047, 4095, 8191, 16383, 32767, 65535}
+
+// classifyBytes holds the sixteen-byte constants of the assembly's
+// classification: '/', ':', 0x20, '`' and '{' repeated.
+//
+//lint:ignore U1000 read by plainwords_amd64.s
+var classifyBytes = func() (b [80]byte) {
+	for i, c := range []byte{'/', ':', 0x20, '`', '{'} {
+		for j := range 16 {
+			b[16*i+j] = c
+		}
+	}
+	return b
+}()

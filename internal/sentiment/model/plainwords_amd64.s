@@ -12,9 +12,8 @@
 #define ST_RUNEND 48
 #define ST_PREV 56
 #define ST_SALT 64
-#define ST_ACC 72
-#define ST_N 80
-#define ST_ATWORD 88
+#define ST_N 72
+#define ST_ATWORD 80
 
 #define K1 $0x9e3779b97f4a7c15
 #define K2 $0xbf58476d1ce4e5b9
@@ -39,13 +38,13 @@
 
 // Registers:
 //   SI text, DI i, R8 runEnd, R14 len, R10 weights, CX shift,
-//   R11 lexicon slots, R12 acc, X14 prev, X15 words taken;
+//   R11 lexicon slots, R12 where the next id goes, X14 prev, X15 words taken;
 //   X8..X12 the bytes 0x2f 0x3a 0x20 0x60 0x7b, X13 zero;
 //   AX BX DX R9 R13 scratch; DX holds the word's length l, BX its address.
 // (An ABI0 function may use R14 and X15: the wrapper restores them.)
 
-// func plainWords(st *runState)
-TEXT ·plainWords(SB), NOSPLIT, $0-8
+// func plainWords(st *runState, ids *uint32)
+TEXT ·plainWords(SB), NOSPLIT, $0-16
 	MOVQ st+0(FP), AX
 	MOVQ ST_S(AX), SI
 	MOVQ ST_LEN(AX), R14
@@ -56,24 +55,14 @@ TEXT ·plainWords(SB), NOSPLIT, $0-8
 	MOVQ ST_RUNEND(AX), R8
 	MOVQ ST_PREV(AX), BX
 	MOVQ BX, X14
-	XORQ R12, R12
+	MOVQ ids+8(FP), R12
 	PXOR X15, X15
 
-	MOVQ $0x2f2f2f2f2f2f2f2f, AX
-	MOVQ AX, X8
-	PUNPCKLQDQ X8, X8
-	MOVQ $0x3a3a3a3a3a3a3a3a, AX
-	MOVQ AX, X9
-	PUNPCKLQDQ X9, X9
-	MOVQ $0x2020202020202020, AX
-	MOVQ AX, X10
-	PUNPCKLQDQ X10, X10
-	MOVQ $0x6060606060606060, AX
-	MOVQ AX, X11
-	PUNPCKLQDQ X11, X11
-	MOVQ $0x7b7b7b7b7b7b7b7b, AX
-	MOVQ AX, X12
-	PUNPCKLQDQ X12, X12
+	MOVOU ·classifyBytes+0(SB), X8
+	MOVOU ·classifyBytes+16(SB), X9
+	MOVOU ·classifyBytes+32(SB), X10
+	MOVOU ·classifyBytes+48(SB), X11
+	MOVOU ·classifyBytes+64(SB), X12
 	PXOR X13, X13
 
 loop:
@@ -209,22 +198,19 @@ probe:
 	JMP probe
 
 miss:
-	// The unigram: bucket(h ^ salt).
+	// The unigram, bucket(h ^ salt), and the bigram, bucket(pairHash(prev,
+	// h) ^ saltBi): their ids go to st.ids, and their weights are fetched
+	// into the cache now, to be added at the end of the post.
 	MOVQ st+0(FP), R13
 	MOVQ ST_SALT(R13), AX
 	XORQ BX, AX
 	MOVQ K1, R9
 	IMULQ R9, AX
 	SHRQ CX, AX
-	MOVWQSX (R10)(AX*4), R9
-	ADDQ R9, R12
-	MOVWQSX 2(R10)(AX*4), R9
-	SHLQ $32, R9
-	ADDQ R9, R12
+	MOVL AX, (R12)
+	PREFETCHT0 (R10)(AX*4)
 
-	// The bigram: bucket(pairHash(prev, h) ^ saltBi).
 	MOVQ X14, AX
-	MOVQ K1, R9
 	IMULQ R9, AX
 	XORQ BX, AX
 	MOVQ K2, R9
@@ -237,11 +223,9 @@ miss:
 	MOVQ K1, R9
 	IMULQ R9, AX
 	SHRQ CX, AX
-	MOVWQSX (R10)(AX*4), R9
-	ADDQ R9, R12
-	MOVWQSX 2(R10)(AX*4), R9
-	SHLQ $32, R9
-	ADDQ R9, R12
+	MOVL AX, 4(R12)
+	PREFETCHT0 (R10)(AX*4)
+	ADDQ $8, R12
 
 	MOVQ BX, X14
 	PCMPEQL X6, X6
@@ -300,7 +284,6 @@ out:
 	MOVQ DI, ST_I(R13)
 	MOVQ X14, BX
 	MOVQ BX, ST_PREV(R13)
-	MOVQ R12, ST_ACC(R13)
 	MOVQ X15, BX
 	MOVQ BX, ST_N(R13)
 	MOVQ AX, ST_ATWORD(R13)

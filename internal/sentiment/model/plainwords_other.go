@@ -2,5 +2,6 @@
 
 package model
 
-// plainWords takes plain words from st.s[st.i:]; see plainWordsGo.
-func plainWords(st *runState) { plainWordsGo(st) }
+// plainWords takes plain words from st.s[st.i:], writing two feature ids
+// per word to ids; see plainWordsGo.
+func plainWords(st *runState, ids *uint32) { plainWordsGo(st, ids) }

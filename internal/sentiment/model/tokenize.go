@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Token kinds.
@@ -236,8 +237,9 @@ func tokenize(s string, f *featurizer) {
 	t := &f.tok
 	n := len(s)
 	fast := f.w != nil && f.flags&plainRunMask == plainRunFlags
+	var run runState
 	if fast {
-		f.startRun(s)
+		run = runState{s: unsafe.StringData(s), len: n, w: unsafe.SliceData(f.w), shift: uint64(f.shift), lex: f.lex}
 	}
 	var lastEmoji rune
 	emojiRun := 0
@@ -246,7 +248,7 @@ func tokenize(s string, f *featurizer) {
 		if alnum[c] {
 			lastEmoji, emojiRun = 0, 0
 			if fast {
-				if j := f.plainRun(s, i); j > i {
+				if j := f.plainRun(s, i, &run); j > i {
 					i = j
 					continue
 				}
