@@ -37,8 +37,47 @@ func TestRunStateLayout(t *testing.T) {
 		t.Errorf("wpair is %d bytes, the assembly steps 4", s)
 	}
 	var lex lexTable
+	if o := unsafe.Offsetof(lex.filter); o != 393216 {
+		t.Errorf("lexTable.filter at %d, the assembly reads 393216", o)
+	}
+	if lexFilterBits != 18 {
+		t.Errorf("lexFilterBits is %d, the assembly shifts by 64-18", lexFilterBits)
+	}
 	if len(lex.slots) != 0x8000 {
 		t.Errorf("the lexicon has %d slots, the assembly masks with 0x7fff", len(lex.slots))
+	}
+}
+
+// TestLexFilter checks that every lexicon entry passes the filter and
+// that it keeps out most words.
+func TestLexFilter(t *testing.T) {
+	lex := theLexicon()
+	passed := func(h uint64) bool {
+		b := h >> (64 - lexFilterBits)
+		return lex.filter[b/64]&(1<<(b%64)) != 0
+	}
+	entries := 0
+	for i := range uint64(1 << 22) {
+		h := i * 0x9e3779b97f4a7c15
+		if lex.get(h) != nil && !passed(h) {
+			t.Fatalf("hash %#x is in the lexicon and fails the filter", h)
+		}
+	}
+	for i := range lex.slots {
+		if lex.slots[i].key != 0 {
+			entries++
+		}
+	}
+	pass := 0
+	for _, w := range strings.Fields("the of and to in is it you that he was for on are with as his they be at one have this from or had by hot word but what some we can out other were all there when up use your how said an each she which do their time if will way about many then them write would like so these her long make thing see him two has look more day could go come did number sound no most people my over know water than call first who may down side been now find") {
+		tok := tokenHashes(nil, w)
+		if len(tok) == 1 && passed(tok[0].h) {
+			pass++
+		}
+	}
+	t.Logf("%d entries in %d slots; %d of the 100 most common English words pass the filter", entries, lexSize, pass)
+	if entries > lexSize/2 {
+		t.Errorf("%d entries: the table is over half full", entries)
 	}
 }
 
