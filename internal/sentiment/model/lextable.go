@@ -57,6 +57,9 @@ func lexKey(h uint64) uint32 {
 
 // get returns the entry of token hash h, or nil.
 func (t *lexTable) get(h uint64) *lexEntry {
+	if b := h >> (64 - lexFilterBits); t.filter[b/64]&(1<<(b%64)) == 0 {
+		return nil
+	}
 	k := lexKey(h)
 	for i := uint32(h) % lexSize; ; i = (i + 1) % lexSize {
 		e := &t.slots[i]
