@@ -335,13 +335,19 @@ func (f *featurizer) lexInd(lex, v int, negated bool) {
 // vader adds a valence to the VADER-like compound, with the booster and
 // negation rules of VADER (simplified).
 func (f *featurizer) vader(v, capsBoost float32) {
+	f.vaderAt(v, capsBoost, f.boost1, f.boost2, f.sinceNeg)
+}
+
+// vaderAt is vader with the booster values and the distance from the last
+// negator given, as they were at an earlier word (plainRun's replay).
+func (f *featurizer) vaderAt(v, capsBoost, boost1, boost2 float32, sinceNeg int) {
 	if v != 0 {
 		sign := float32(1)
 		if v < 0 {
 			sign = -1
 		}
-		v += sign * (f.boost1 + 0.95*f.boost2 + capsBoost)
-		if f.sinceNeg < 3 {
+		v += sign * (boost1 + 0.95*boost2 + capsBoost)
+		if sinceNeg < 3 {
 			v *= -0.74
 		}
 	}
@@ -425,16 +431,20 @@ func (f *featurizer) plainRun(s string, i int, st *runState) int {
 			}
 			// Each word holds two ids and starts at least two bytes after
 			// the one before: runEnd keeps the run within f.pend.
-			st.i, st.runEnd, st.prev = i, i+2*((pendMax-f.nPend)/2-1), f.prev
+			st.i, st.runEnd, st.prev, st.nEv = i, i+2*((pendMax-f.nPend)/2-1), f.prev, 0
 			st.salt = saltUni
 			if f.negScope {
 				st.salt = saltUniNeg
 			}
 			plainWords(st, &f.pend[f.nPend])
 			if st.n > 0 {
+				b1, b2, since := f.boost1, f.boost2, f.sinceNeg
 				f.nPend += 2 * st.n
 				f.prev = st.prev
 				f.countPlain(st.n)
+				for _, ev := range st.ev[:st.nEv] {
+					f.replayLex(ev, b1, b2, since)
+				}
 			}
 			i = st.i
 			if st.atWord == 0 {
@@ -471,7 +481,14 @@ type runState struct {
 	salt   uint64 // saltUni, or saltUniNeg in a negation scope
 	n      int    // out: the words taken
 	atWord int    // out: 1 if it stopped at the start of a word it did not take
+	nEv    int    // out: the events in ev
+	// ev has an event for each word taken that a lexicon knows (with no
+	// flags): its index in the run << 16 | its lexicon slot.
+	ev [maxEvents]uint32
 }
+
+// maxEvents bounds the lexicon words of one run.
+const maxEvents = 16
 
 // pageTail reports whether the sixteen bytes from p cross into the next
 // 4 KiB page: where a text ends less than sixteen bytes after p, the
@@ -481,8 +498,9 @@ func pageTail(p *byte) bool { return uintptr(unsafe.Pointer(p))&4095 > 4096-16 }
 
 // plainWordsGo is plainWords in Go: from st.i it takes words that
 // plainWord would take (and, at the end of the text, the last word) that
-// no lexicon knows and that are not in capitals, one space apart, adding
-// their unigram and bigram weights.
+// are not in capitals and that the lexicon knows without flags or not at
+// all, one space apart, writing their unigram and bigram ids and an event
+// for each lexicon word.
 func plainWordsGo(st *runState, idp *uint32) {
 	s := unsafe.String(st.s, st.len)
 	i := st.i
@@ -539,8 +557,12 @@ func plainWordsGo(st *runState, idp *uint32) {
 		}
 		h := (uint64(l)*0x9e3779b97f4a7c15 ^ 0x6a09e667f3bcc909 ^ lower) * 0xbf58476d1ce4e5b9
 		h ^= h >> 31
-		if lex.get(h) != nil {
-			break
+		if slot, ok := lex.slot(h); ok {
+			if lex.slots[slot].flags != 0 || st.nEv == maxEvents {
+				break
+			}
+			st.ev[st.nEv] = uint32(n)<<16 | slot
+			st.nEv++
 		}
 		ids[2*n] = bucket(h^salt, shift)
 		ids[2*n+1] = bucket(pairHash(prev, h)^saltBi, shift)
@@ -636,6 +658,27 @@ func (f *featurizer) plainWord(s string, i int) int {
 	binary.LittleEndian.PutUint64(t.norm[8:], 0)
 	f.wordRest(t, e, be, neg)
 	return i + l
+}
+
+// replayLex does for a word of a run that a lexicon knows, with no flags,
+// what wordRest would have done, given the event plainWords recorded for
+// it (its index k in the run and its slot) and the state at the start of
+// the run. countPlain has counted it as a plain word.
+func (f *featurizer) replayLex(ev uint32, boost1, boost2 float32, since int) {
+	k, e := int(ev>>16), &f.lex.slots[ev&(lexSize-1)]
+	f.lexHit(e, f.negScope)
+	if e.vader == 0 {
+		return
+	}
+	f.vdNeu-- // countPlain's
+	switch k {
+	case 0:
+	case 1:
+		boost1, boost2 = 0, boost1
+	default:
+		boost1, boost2 = 0, 0
+	}
+	f.vaderAt(float32(e.vader)/10, 0, boost1, boost2, since+k)
 }
 
 // countPlain adds n plain words (no lexicon hit, not in capitals) to the

@@ -57,17 +57,25 @@ func lexKey(h uint64) uint32 {
 
 // get returns the entry of token hash h, or nil.
 func (t *lexTable) get(h uint64) *lexEntry {
+	if i, ok := t.slot(h); ok {
+		return &t.slots[i]
+	}
+	return nil
+}
+
+// slot returns the index of the entry of token hash h.
+func (t *lexTable) slot(h uint64) (uint32, bool) {
 	if b := h >> (64 - lexFilterBits); t.filter[b/64]&(1<<(b%64)) == 0 {
-		return nil
+		return 0, false
 	}
 	k := lexKey(h)
 	for i := uint32(h) % lexSize; ; i = (i + 1) % lexSize {
 		e := &t.slots[i]
 		if e.key == k {
-			return e
+			return i, true
 		}
 		if e.key == 0 {
-			return nil
+			return 0, false
 		}
 	}
 }

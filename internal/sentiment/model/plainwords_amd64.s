@@ -14,6 +14,9 @@
 #define ST_SALT 64
 #define ST_N 72
 #define ST_ATWORD 80
+#define ST_NEV 88
+#define ST_EV 96
+#define MAX_EVENTS 16
 
 // Offset of lexTable.filter (TestRunStateLayout checks it).
 #define LEX_FILTER 393216
@@ -201,7 +204,7 @@ probe:
 	LEAQ (R9)(R9*2), R13
 	MOVL (R11)(R13*4), R13
 	CMPL R13, AX
-	JEQ atword
+	JEQ hit
 	TESTL R13, R13
 	JEQ miss
 	INCL R9
@@ -255,6 +258,26 @@ miss:
 	JEQ after
 	INCQ DI
 	JMP loop
+
+hit:
+	// R9 is the word's slot. A word with flags goes to plainWord; one
+	// without is taken, with an event for replayLex: k<<16 | slot.
+	LEAQ (R9)(R9*2), R13
+	CMPB 8(R11)(R13*4), $0
+	JNE atword
+	MOVQ st+0(FP), AX
+	MOVQ ST_NEV(AX), R13
+	CMPQ R13, $MAX_EVENTS
+	JAE atword
+	MOVQ DX, X7 // l, while DX holds the event
+	MOVQ X15, DX
+	SHLQ $16, DX
+	ORQ R9, DX
+	MOVL DX, ST_EV(AX)(R13*4)
+	INCQ R13
+	MOVQ R13, ST_NEV(AX)
+	MOVQ X7, DX
+	JMP miss
 
 first:
 	// R9 holds plainFirst of the first byte, AX the byte after the word.

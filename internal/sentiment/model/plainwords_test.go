@@ -25,10 +25,18 @@ func TestRunStateLayout(t *testing.T) {
 		{"salt", unsafe.Offsetof(st.salt), 64},
 		{"n", unsafe.Offsetof(st.n), 72},
 		{"atWord", unsafe.Offsetof(st.atWord), 80},
+		{"nEv", unsafe.Offsetof(st.nEv), 88},
+		{"ev", unsafe.Offsetof(st.ev), 96},
 	} {
 		if c.off != c.want {
 			t.Errorf("runState.%s at %d, the assembly reads %d", c.name, c.off, c.want)
 		}
+	}
+	if o := unsafe.Offsetof(lexEntry{}.flags); o != 8 {
+		t.Errorf("lexEntry.flags at %d, the assembly reads 8", o)
+	}
+	if maxEvents != 16 || len(st.ev) != maxEvents {
+		t.Errorf("maxEvents is %d, the assembly holds 16", maxEvents)
 	}
 	if s := unsafe.Sizeof(lexEntry{}); s != 12 {
 		t.Errorf("lexEntry is %d bytes, the assembly steps 12", s)
@@ -105,7 +113,7 @@ func TestPlainWordsAsm(t *testing.T) {
 		}
 		texts = append(texts, b.String())
 	}
-	runs, ends := 0, 0
+	runs, ends, events := 0, 0, 0
 	for _, text := range texts {
 		// Copies at every offset in a page put the end of the text
 		// everywhere, page boundaries included.
@@ -140,6 +148,9 @@ func TestPlainWordsAsm(t *testing.T) {
 				if got != want || gotIDs != wantIDs {
 					t.Fatalf("%q from %d: plainWords %+v %v, plainWordsGo %+v %v", s, i, got, gotIDs[:2*got.n], want, wantIDs[:2*want.n])
 				}
+				if got.nEv > 0 {
+					events++
+				}
 				if got.n > 0 {
 					runs++
 					if got.i == len(s) {
@@ -148,6 +159,9 @@ func TestPlainWordsAsm(t *testing.T) {
 				}
 			}
 		}
+	}
+	if events < 100 {
+		t.Fatalf("only %d runs took a lexicon word", events)
 	}
 	if ends < 100 {
 		t.Fatalf("only %d runs took the last word", ends)
