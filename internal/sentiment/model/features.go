@@ -411,11 +411,12 @@ const (
 )
 
 // plainRun is tokenize and word fused for runs of the most common token, in
-// scoring mode (f.w set) with plainRunFlags: words of one to eight ASCII
+// scoring mode (f.w set) with plainRunFlags: words of one to fifteen ASCII
 // letters and digits starting with a letter, each followed by the end of
 // the text or by neither a letter, a digit, an apostrophe nor a non-ASCII
-// byte, with no letter three times in a row (the words scanShortWord
-// takes), that cannot start a link or a letter emoticon, one space apart.
+// byte, with no letter three times in a row (words scanShortWord and
+// scanMediumWord take), that cannot start a link or a letter emoticon,
+// one space apart.
 // It returns the index where it stopped, or i when the word at i is not
 // such.
 //
@@ -497,8 +498,7 @@ const maxEvents = 16
 func pageTail(p *byte) bool { return uintptr(unsafe.Pointer(p))&4095 > 4096-16 }
 
 // plainWordsGo is plainWords in Go: from st.i it takes words that
-// plainWord would take (and, at the end of the text, the last word) that
-// are not in capitals and that the lexicon knows without flags or not at
+// plainRun describes (up to the end of the text) that are not in capitals and that the lexicon knows without flags or not at
 // all, one space apart, writing their unigram and bigram ids and an event
 // for each lexicon word.
 func plainWordsGo(st *runState, idp *uint32) {
@@ -514,49 +514,55 @@ func plainWordsGo(st *runState, idp *uint32) {
 		if rem < 16 && pageTail(unsafe.StringData(s[i:])) {
 			break // as the assembly does
 		}
-		var v uint64
-		if rem >= 8 {
-			v = load8(s[i : i+8])
-		} else {
-			for k := rem - 1; k >= 0; k-- {
-				v = v<<8 | uint64(s[i+k])
-			}
+		var b [16]byte // the bytes from i, zero past the end
+		copy(b[:], s[i:])
+		l := 0
+		for l < min(rem, 16) && alnum[b[l]] {
+			l++
 		}
-		isAl, letter := classify8(v)
-		if rem < 8 {
-			isAl &= byteMasks[rem]
-		}
-		l := min(bits.TrailingZeros64(^isAl&hi8)>>3, rem)
-		var next byte // 0 at the end of the text
-		if i+l < len(s) {
-			next = s[i+l]
-		}
-		if l == 0 || !plainEnd[next] {
+		if l == 0 || l > 15 {
 			break
 		}
-		if pf := plainFirst[byte(v)]; pf != 0 {
+		next := b[l] // 0 at the end of the text
+		if l == rem {
+			next = 0
+		}
+		if !plainEnd[next] {
+			break
+		}
+		if pf := plainFirst[b[0]]; pf != 0 {
 			b1 := next
 			if l >= 2 {
-				b1 = byte(v >> 8)
+				b1 = b[1]
 			}
 			if pf == pfDigit || pf == pfH && next == ':' || pf == pfW && next == '.' ||
 				pf == pfEmot && (b1 == 'D' || b1 == '_' || b1 == '.') {
 				break
 			}
 		}
-		mask := byteMasks[l]
-		v &= mask
-		lower := v | 0x2020202020202020&mask
-		if triple(lower, mask) {
-			break
+		var lower [16]byte
+		letters, upper, triple := 0, 0, false
+		for k := range l {
+			c := b[k]
+			lower[k] = c | 0x20
+			if asciiClass[c] == cLower || asciiClass[c] == cUpper {
+				letters++
+				if c&0x20 == 0 {
+					upper++
+				}
+			}
+			if k >= 2 && lower[k] == lower[k-1] && lower[k] == lower[k-2] {
+				triple = true
+			}
 		}
-		letterHi := letter & mask
-		upperHi := letterHi &^ (v << 2)
-		if letterHi&(v<<2) == 0 && upperHi&(upperHi-1) != 0 {
-			break // capitals
+		if triple || letters == upper && upper >= 2 {
+			break // elongated, or in capitals
 		}
-		h := (uint64(l)*0x9e3779b97f4a7c15 ^ 0x6a09e667f3bcc909 ^ lower) * 0xbf58476d1ce4e5b9
-		h ^= h >> 31
+		h := uint64(l)*0x9e3779b97f4a7c15 ^ 0x6a09e667f3bcc909
+		for k := 0; k < l; k += 8 {
+			h = (h ^ binary.LittleEndian.Uint64(lower[k:])) * 0xbf58476d1ce4e5b9
+			h ^= h >> 31
+		}
 		if slot, ok := lex.slot(h); ok {
 			if lex.slots[slot].flags != 0 || st.nEv == maxEvents {
 				break

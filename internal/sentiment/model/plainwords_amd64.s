@@ -84,7 +84,7 @@ loop:
 	PMOVMSKB X1, R9
 	NOTL R9
 	BSFL R9, DX // l: the first byte that is neither letter nor digit
-	CMPL DX, $8
+	CMPL DX, $15
 	JA atword
 	TESTL DX, DX
 	JEQ atword
@@ -105,7 +105,7 @@ tail:
 	ANDL (R13)(AX*4), R9
 	NOTL R9
 	BSFL R9, DX
-	CMPL DX, $8
+	CMPL DX, $15
 	JA atword
 	TESTL DX, DX
 	JEQ atword
@@ -164,13 +164,17 @@ firstok:
 	JNE atword
 
 notcaps:
-	// lower: the word's bytes with bit 5 set; h: hashWord of it.
+	// lower: the word's bytes with bit 5 set; h: hashWord of it, one
+	// round per eight bytes.
+	MOVQ $0x2020202020202020, R13
 	MOVQ X0, AX
+	CMPL DX, $8
+	JA long
 	LEAQ ·byteMasks(SB), R9
 	MOVQ (R9)(DX*8), R9
 	ANDQ R9, AX
-	MOVQ $0x2020202020202020, R13
 	ANDQ R9, R13
+long:
 	ORQ R13, AX
 	MOVQ K1, BX
 	IMULQ DX, BX
@@ -181,7 +185,27 @@ notcaps:
 	IMULQ AX, BX
 	MOVQ BX, AX
 	SHRQ $31, AX
-	XORQ AX, BX // h
+	XORQ AX, BX
+	CMPL DX, $8
+	JBE hashed
+	// The second eight bytes: byteMasks[l-8] of them.
+	MOVO X0, X6
+	PSRLDQ $8, X6
+	MOVQ X6, AX
+	LEAQ ·byteMasks(SB), R9
+	MOVQ -64(R9)(DX*8), R9
+	ANDQ R9, AX
+	MOVQ $0x2020202020202020, R13
+	ANDQ R9, R13
+	ORQ R13, AX
+	XORQ AX, BX
+	MOVQ K2, AX
+	IMULQ AX, BX
+	MOVQ BX, AX
+	SHRQ $31, AX
+	XORQ AX, BX
+hashed:
+	// BX = h.
 
 	// A word the lexicon knows goes to plainWord. Most words fail the
 	// filter and skip the probe.

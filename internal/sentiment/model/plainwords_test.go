@@ -99,7 +99,8 @@ func TestPlainWordsAsm(t *testing.T) {
 	}
 	texts := syntheticPosts(500, 7)
 	alphabet := []rune("aAbBoOhHwWxXTD09'`.,:_-!? #@&\u00e9\u2019😂")
-	words := []string{"the", "good", "bad", "not", "very", "hello", "World", "LOL", "OK", "sooo", "abcdefgh", "abcdefghi", "http", "www", "xD", "T_T", "o.O", "x", "I", "a1", "9am"}
+	words := []string{"the", "good", "bad", "not", "very", "hello", "World", "LOL", "OK", "sooo", "abcdefgh", "abcdefghi", "http", "www", "xD", "T_T", "o.O", "x", "I", "a1", "9am",
+		"wonderful", "Unbelievable", "HORRIBLEDAY", "abcdefghijklmno", "abcdefghijklmnop", "a12345678b", "aabbccddeeffgg", "wwwxample", "disappointed", "aaabbbcccdddeee"}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for range 3000 {
 		var b strings.Builder
