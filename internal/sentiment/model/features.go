@@ -415,14 +415,15 @@ const (
 // letters and digits starting with a letter, each followed by the end of
 // the text or by neither a letter, a digit, an apostrophe nor a non-ASCII
 // byte, with no letter three times in a row (words scanShortWord and
-// scanMediumWord take), that cannot start a link or a letter emoticon,
-// one space apart.
-// It returns the index where it stopped, or i when the word at i is not
-// such.
+// scanMediumWord take), that cannot start a link or a letter emoticon, one
+// space apart. It returns the index where it stopped, or i when the word
+// at i is not such.
 //
-// plainWords takes the words no lexicon knows and not in capitals, with
-// the running state in a runState; plainWord takes the others, one at a time.
-// TestPlainWord checks that scoring sums exactly the weights of the
+// plainWords takes the words not in capitals that no lexicon knows or
+// that it knows without flags (not a negator, booster, "but" or the head
+// of a two-word entry), with the running state in a runState, and records
+// the lexicon words for replayLex; plainWord takes the others, one at a
+// time. TestPlainWord checks that scoring sums exactly the weights of the
 // features training sees.
 func (f *featurizer) plainRun(s string, i int, st *runState) int {
 	for {
@@ -497,10 +498,10 @@ const maxEvents = 16
 // they stay within p's page, which is then mapped.
 func pageTail(p *byte) bool { return uintptr(unsafe.Pointer(p))&4095 > 4096-16 }
 
-// plainWordsGo is plainWords in Go: from st.i it takes words that
-// plainRun describes (up to the end of the text) that are not in capitals and that the lexicon knows without flags or not at
-// all, one space apart, writing their unigram and bigram ids and an event
-// for each lexicon word.
+// plainWordsGo is plainWords in Go: from st.i it takes words plainRun
+// describes (up to the end of the text) that are not in capitals and that
+// the lexicon knows without flags or not at all, one space apart, writing
+// their unigram and bigram ids and an event for each lexicon word.
 func plainWordsGo(st *runState, idp *uint32) {
 	s := unsafe.String(st.s, st.len)
 	i := st.i
