@@ -222,16 +222,23 @@ const pendMax = 128
 // The ids come from bucket, below 2^bits = len(f.w), so the weights are
 // read without bounds checks, which cost more than the loads.
 func (f *featurizer) sumPending() {
-	w := unsafe.Pointer(unsafe.SliceData(f.w))
-	var n, p int64
-	for _, id := range f.pend[:f.nPend] {
-		x := (*wpair)(unsafe.Add(w, uintptr(id)*4))
-		n += int64(x.neg)
-		p += int64(x.pos)
+	if f.nPend > 0 {
+		n, p := sumWeights(unsafe.SliceData(f.w), &f.pend[0], f.nPend)
+		f.acc[0] += n
+		f.acc[1] += p
 	}
-	f.acc[0] += n
-	f.acc[1] += p
 	f.nPend = 0
+}
+
+// sumWeightsGo is sumWeights in Go.
+func sumWeightsGo(w *wpair, ids *uint32, n int) (neg, pos int64) {
+	base := unsafe.Pointer(w)
+	for _, id := range unsafe.Slice(ids, n) {
+		x := (*wpair)(unsafe.Add(base, uintptr(id)*4))
+		neg += int64(x.neg)
+		pos += int64(x.pos)
+	}
+	return neg, pos
 }
 
 func bucket(h uint64, shift uint) uint32 { return uint32((h * 0x9e3779b97f4a7c15) >> (shift & 63)) }

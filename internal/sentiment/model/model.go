@@ -120,11 +120,11 @@ func (m *Model) Probs(text string) (neg, neu, pos float64) {
 	return softmax3(zn, 0, zp)
 }
 
-// denseDot returns the dot products of the dense features with the neg and
+// denseDotGo is denseDot in Go. It returns the dot products of the dense features with the neg and
 // pos weights, as sums over even and odd features (two lanes) added at the
 // end. Written out: with constant indices the compiler emits a load, a
 // multiply and an add per product, where a loop costs it three times that.
-func denseDot(x *[nDense]float32, d *[nDense][2]float32) (neg, pos float32) {
+func denseDotGo(x *[nDense]float32, d *[nDense][2]float32) (neg, pos float32) {
 	w := (*[2 * nDense]float32)(unsafe.Pointer(d))
 	var n0, p0, n1, p1 float32
 	n0 += x[0] * w[0]

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -169,5 +170,44 @@ func TestPlainWordsAsm(t *testing.T) {
 	}
 	if runs < 1000 {
 		t.Fatalf("only %d runs took a word", runs)
+	}
+}
+
+// TestDenseDot compares denseDot and sumWeights (the assembly where there
+// is one) with their Go versions, bit for bit.
+func TestDenseDot(t *testing.T) {
+	if nDense != 38 {
+		t.Fatalf("nDense is %d; denseDot's assembly loops 19 times", nDense)
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for range 20000 {
+		var x [nDense]float32
+		var d [nDense][2]float32
+		for j := range x {
+			if rng.IntN(3) > 0 {
+				x[j] = float32(rng.NormFloat64())
+			}
+			d[j] = [2]float32{float32(rng.NormFloat64() * 3), float32(rng.NormFloat64() * 3)}
+		}
+		gn, gp := denseDot(&x, &d)
+		wn, wp := denseDotGo(&x, &d)
+		if math.Float32bits(gn) != math.Float32bits(wn) || math.Float32bits(gp) != math.Float32bits(wp) {
+			t.Fatalf("denseDot %v %v, denseDotGo %v %v", gn, gp, wn, wp)
+		}
+	}
+	w := make([]wpair, 1<<10)
+	for i := range w {
+		w[i] = wpair{int16(rng.IntN(65535) - 32767), int16(rng.IntN(65535) - 32767)}
+	}
+	for n := range 130 {
+		ids := make([]uint32, n+1)
+		for i := range ids {
+			ids[i] = uint32(rng.IntN(len(w)))
+		}
+		gn, gp := sumWeights(&w[0], &ids[0], n)
+		wn, wp := sumWeightsGo(&w[0], &ids[0], n)
+		if gn != wn || gp != wp {
+			t.Fatalf("%d ids: sumWeights %d %d, sumWeightsGo %d %d", n, gn, gp, wn, wp)
+		}
 	}
 }
