@@ -423,7 +423,7 @@ const (
 // the text or by neither a letter, a digit, an apostrophe nor a non-ASCII
 // byte, with no letter three times in a row (words scanShortWord and
 // scanMediumWord take), that cannot start a link or a letter emoticon, one
-// space apart. It returns the index where it stopped, or i when the word
+// space apart or with ", " or ". " between them. It returns the index where it stopped, or i when the word
 // at i is not such.
 //
 // plainWords takes the words not in capitals that no lexicon knows or
@@ -440,9 +440,10 @@ func (f *featurizer) plainRun(s string, i int, st *runState) int {
 			}
 			// Each word holds two ids and starts at least two bytes after
 			// the one before: runEnd keeps the run within f.pend.
-			st.i, st.runEnd, st.prev, st.nEv = i, i+2*((pendMax-f.nPend)/2-1), f.prev, 0
+			st.i, st.runEnd, st.prev, st.nEv, st.negWords = i, i+2*((pendMax-f.nPend)/2-1), f.prev, 0, -1
+			neg := f.negScope
 			st.salt = saltUni
-			if f.negScope {
+			if neg {
 				st.salt = saltUniNeg
 			}
 			plainWords(st, &f.pend[f.nPend])
@@ -452,7 +453,11 @@ func (f *featurizer) plainRun(s string, i int, st *runState) int {
 				f.prev = st.prev
 				f.countPlain(st.n)
 				for _, ev := range st.ev[:st.nEv] {
-					f.replayLex(ev, b1, b2, since)
+					k := int(ev >> 16)
+					f.replayLex(ev, b1, b2, since, neg && (st.negWords < 0 || k < st.negWords))
+				}
+				if st.negWords >= 0 {
+					f.boundary()
 				}
 			}
 			i = st.i
@@ -494,6 +499,9 @@ type runState struct {
 	// ev has an event for each word taken that a lexicon knows (with no
 	// flags): its index in the run << 16 | its lexicon slot.
 	ev [maxEvents]uint32
+	// negWords is, after a clause boundary (", " or ". " between two
+	// words), the number of words taken before the first; -1 if none.
+	negWords int
 }
 
 // maxEvents bounds the lexicon words of one run.
@@ -507,7 +515,8 @@ func pageTail(p *byte) bool { return uintptr(unsafe.Pointer(p))&4095 > 4096-16 }
 
 // plainWordsGo is plainWords in Go: from st.i it takes words plainRun
 // describes (up to the end of the text) that are not in capitals and that
-// the lexicon knows without flags or not at all, one space apart, writing
+// the lexicon knows without flags or not at all, one space or ", " or ". "
+// apart, writing
 // their unigram and bigram ids and an event for each lexicon word.
 func plainWordsGo(st *runState, idp *uint32) {
 	s := unsafe.String(st.s, st.len)
@@ -583,13 +592,24 @@ func plainWordsGo(st *runState, idp *uint32) {
 		prev = h
 		n++
 		i += l
-		if i+1 >= len(s) || s[i] != ' ' || !alnum[s[i+1]] {
-			atWord = 0
-			break
+		if i+1 < len(s) && s[i] == ' ' && alnum[s[i+1]] {
+			i++
+			continue
 		}
-		i++
+		if i+2 < len(s) && (s[i] == ',' || s[i] == '.') && s[i+1] == ' ' && alnum[s[i+2]] {
+			// A clause boundary (tokenize's for ',' and '.'): the end of
+			// any negation scope.
+			salt = saltUni
+			if st.negWords < 0 {
+				st.negWords = n
+			}
+			i += 2
+			continue
+		}
+		atWord = 0
+		break
 	}
-	st.i, st.prev, st.n, st.atWord = i, prev, n, atWord
+	st.i, st.prev, st.salt, st.n, st.atWord = i, prev, salt, n, atWord
 }
 
 // plainWord is plainRun for one word, with everything plainWords leaves:
@@ -676,11 +696,12 @@ func (f *featurizer) plainWord(s string, i int) int {
 
 // replayLex does for a word of a run that a lexicon knows, with no flags,
 // what wordRest would have done, given the event plainWords recorded for
-// it (its index k in the run and its slot) and the state at the start of
-// the run. countPlain has counted it as a plain word.
-func (f *featurizer) replayLex(ev uint32, boost1, boost2 float32, since int) {
+// it (its index k in the run and its slot), the state at the start of the
+// run, and whether the word was in a negation scope. countPlain has
+// counted it as a plain word.
+func (f *featurizer) replayLex(ev uint32, boost1, boost2 float32, since int, neg bool) {
 	k, e := int(ev>>16), &f.lex.slots[ev&(lexSize-1)]
-	f.lexHit(e, f.negScope)
+	f.lexHit(e, neg)
 	if e.vader == 0 {
 		return
 	}

@@ -17,6 +17,7 @@
 #define ST_NEV 88
 #define ST_EV 96
 #define MAX_EVENTS 16
+#define ST_NEGWORDS 160
 
 // Offset of lexTable.filter (TestRunStateLayout checks it).
 #define LEX_FILTER 393216
@@ -270,17 +271,44 @@ miss:
 	PSUBQ X6, X15 // one more word
 	ADDQ DX, DI
 
-	// The next word, one space on.
+	// The next word, one space on, or after ", " or ". ": a clause
+	// boundary, which ends a negation scope.
 	LEAQ 1(DI), AX
 	CMPQ AX, R14
 	JGE after
-	CMPB (SI)(DI*1), $0x20
-	JNE after
+	MOVBLZX (SI)(DI*1), AX
+	CMPL AX, $0x20
+	JNE punct
 	MOVBLZX 1(SI)(DI*1), AX
 	LEAQ ·alnum(SB), R9
 	CMPB (R9)(AX*1), $0
 	JEQ after
 	INCQ DI
+	JMP loop
+punct:
+	CMPL AX, $0x2c // ','
+	JEQ boundary
+	CMPL AX, $0x2e // '.'
+	JNE after
+boundary:
+	LEAQ 2(DI), AX
+	CMPQ AX, R14
+	JGE after
+	CMPB 1(SI)(DI*1), $0x20
+	JNE after
+	MOVBLZX 2(SI)(DI*1), AX
+	LEAQ ·alnum(SB), R9
+	CMPB (R9)(AX*1), $0
+	JEQ after
+	MOVQ st+0(FP), R13
+	MOVQ K1, R9 // saltUni
+	MOVQ R9, ST_SALT(R13)
+	CMPQ ST_NEGWORDS(R13), $0
+	JGE bounded
+	MOVQ X15, AX
+	MOVQ AX, ST_NEGWORDS(R13)
+bounded:
+	ADDQ $2, DI
 	JMP loop
 
 hit:

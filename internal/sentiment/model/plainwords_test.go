@@ -28,6 +28,7 @@ func TestRunStateLayout(t *testing.T) {
 		{"atWord", unsafe.Offsetof(st.atWord), 80},
 		{"nEv", unsafe.Offsetof(st.nEv), 88},
 		{"ev", unsafe.Offsetof(st.ev), 96},
+		{"negWords", unsafe.Offsetof(st.negWords), 160},
 	} {
 		if c.off != c.want {
 			t.Errorf("runState.%s at %d, the assembly reads %d", c.name, c.off, c.want)
@@ -110,7 +111,7 @@ func TestPlainWordsAsm(t *testing.T) {
 				b.WriteRune(alphabet[rng.IntN(len(alphabet))])
 			} else {
 				b.WriteString(words[rng.IntN(len(words))])
-				b.WriteByte(" .,!"[rng.IntN(4)])
+				b.WriteString([]string{" ", " ", ".", ",", "!", ", ", ". ", ",  "}[rng.IntN(8)])
 			}
 		}
 		texts = append(texts, b.String())
@@ -134,7 +135,7 @@ func TestPlainWordsAsm(t *testing.T) {
 				in := runState{
 					s: unsafe.StringData(s), len: len(s),
 					w: unsafe.SliceData(m.sparse), shift: uint64(64 - m.bits), lex: m.lex,
-					i: i, runEnd: i + rng.IntN(3)*rng.IntN(20), prev: rng.Uint64(), salt: salt,
+					i: i, runEnd: i + rng.IntN(3)*rng.IntN(20), prev: rng.Uint64(), salt: salt, negWords: -1,
 				}
 				if rng.IntN(2) == 0 {
 					in.runEnd = len(s)

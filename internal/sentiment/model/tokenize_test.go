@@ -228,13 +228,14 @@ func TestPlainWord(t *testing.T) {
 	}
 	texts = append(texts, "http://x www.y xD XD o.O T_T https: what: xDay", "aaaaaaaa aaaaaaaaa AbCdEfGh ABCDEFGH9 hello, world.",
 		"wonderful Unbelievable HORRIBLEDAY abcdefghijklmno abcdefghijklmnop a12345678b wwwxample.com disappointed",
-		"not wonderful at all, very disappointed but unbelievable", "HORRIBLE DAY", "abcdefghijklmno")
-	longWords := []string{"wonderful", "disappointed", "Unbelievable", "HORRIBLEDAY", "abcdefghijklmno", "abcdefghijklmnop", "good", "not", "very", "but", "a1b2c3d4e5", "sooooooooo", "can't"}
+		"not wonderful at all, very disappointed but unbelievable", "HORRIBLE DAY", "abcdefghijklmno",
+		"i do not like it, good movie. not bad, very good. never happy, happy sad", "no good. good, not great, great")
+	longWords := []string{"wonderful", "disappointed", "Unbelievable", "HORRIBLEDAY", "abcdefghijklmno", "abcdefghijklmnop", "good", "not", "very", "but", "a1b2c3d4e5", "sooooooooo", "can't", "happy", "sad", "never", "great"}
 	for range 3000 {
 		var b strings.Builder
 		for range 1 + rng.IntN(20) {
 			b.WriteString(longWords[rng.IntN(len(longWords))])
-			b.WriteByte(" .,!"[rng.IntN(4)])
+			b.WriteString([]string{" ", " ", ", ", ". ", ",", "!"}[rng.IntN(6)])
 		}
 		texts = append(texts, b.String())
 	}
