@@ -461,8 +461,8 @@ func (f *featurizer) plainRun(s string, i int, st *runState) int {
 				}
 			}
 			i = st.i
-			if st.atWord == 0 {
-				return i
+			if st.atWord != 1 {
+				return i // after a word, or at one plainWord would not take
 			}
 		}
 		if i+8 >= len(s) {
@@ -494,7 +494,7 @@ type runState struct {
 	prev   uint64 // the previous token's hash, in and out
 	salt   uint64 // saltUni, or saltUniNeg in a negation scope
 	n      int    // out: the words taken
-	atWord int    // out: 1 if it stopped at the start of a word it did not take
+	atWord int    // out: 0 after a word; at one it did not take, 1 if plainWord may take it, 2 if not
 	nEv    int    // out: the events in ev
 	// ev has an event for each word taken that a lexicon knows (with no
 	// flags): its index in the run << 16 | its lexicon slot.
@@ -525,12 +525,13 @@ func plainWordsGo(st *runState, idp *uint32) {
 	prev, salt := st.prev, st.salt
 	ids := unsafe.Slice(idp, 2*((st.runEnd-st.i)/2+1))
 	n := 0
-	atWord := 1
+	atWord := 1 // as the assembly reports: see plainwords_amd64.s
 	for i <= st.runEnd {
 		rem := len(s) - i
 		if rem < 16 && pageTail(unsafe.StringData(s[i:])) {
 			break // as the assembly does
 		}
+		atWord = 2
 		var b [16]byte // the bytes from i, zero past the end
 		copy(b[:], s[i:])
 		l := 0
@@ -572,14 +573,19 @@ func plainWordsGo(st *runState, idp *uint32) {
 				triple = true
 			}
 		}
-		if triple || letters == upper && upper >= 2 {
-			break // elongated, or in capitals
+		if triple {
+			break // elongated
+		}
+		atWord = 1
+		if letters == upper && upper >= 2 {
+			break // in capitals
 		}
 		h := uint64(l)*0x9e3779b97f4a7c15 ^ 0x6a09e667f3bcc909
 		for k := 0; k < l; k += 8 {
 			h = (h ^ binary.LittleEndian.Uint64(lower[k:])) * 0xbf58476d1ce4e5b9
 			h ^= h >> 31
 		}
+		atWord = 1
 		if slot, ok := lex.slot(h); ok {
 			if lex.slots[slot].flags != 0 || st.nEv == maxEvents {
 				break

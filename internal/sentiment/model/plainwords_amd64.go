@@ -29,3 +29,27 @@ var classifyBytes = func() (b [80]byte) {
 	}
 	return b
 }()
+
+// plainBytes has, for each byte, plainFirst's bits and 0x80 where plainEnd
+// is set: the assembly checks both with one table.
+//
+//lint:ignore U1000 read by plainwords_amd64.s
+var plainBytes = func() (t [256]uint8) {
+	for c := range t {
+		t[c] = plainFirst[c]
+		if plainEnd[c] {
+			t[c] |= 0x80
+		}
+	}
+	return t
+}()
+
+// hashSeeds[l] is hashWord's starting value for a word of l bytes.
+//
+//lint:ignore U1000 read by plainwords_amd64.s
+var hashSeeds = func() (t [17]uint64) {
+	for l := range t {
+		t[l] = uint64(l)*0x9e3779b97f4a7c15 ^ 0x6a09e667f3bcc909
+	}
+	return t
+}()

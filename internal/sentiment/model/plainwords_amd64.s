@@ -24,6 +24,7 @@
 
 #define K1 $0x9e3779b97f4a7c15
 #define K2 $0xbf58476d1ce4e5b9
+#define SALT_BI $0x165667b19e3779f9
 
 // CLASSIFY marks in X1 the ASCII letters and digits among the sixteen
 // bytes in X0 and in X4 the letters; X3 gets the bytes with bit 5 set
@@ -44,11 +45,15 @@
 	POR X4, X1
 
 // Registers:
-//   SI text, DI i, R8 runEnd, R14 len, R10 weights, CX shift,
-//   R11 lexicon slots, R12 where the next id goes, X14 prev, X15 words taken;
-//   X8..X12 the bytes 0x2f 0x3a 0x20 0x60 0x7b, X13 zero;
-//   AX BX DX R9 R13 scratch; DX holds the word's length l, BX its address.
+//   SI text, DI i, R8 min(len-16, runEnd), R14 len, R10 weights, CX shift,
+//   R11 lexicon, R12 where the next id goes, X14 prev, X15 words taken;
+//   X8..X12 the bytes 0x2f 0x3a 0x20 0x60 0x7b;
+//   AX BX DX R9 R13 scratch; DX holds the word's length l, BX its address
+//   and then its hash.
 // (An ABI0 function may use R14 and X15: the wrapper restores them.)
+//
+// st.atWord on return: 0 after a word, 1 at a word plainWord may take, 2 at
+// one it would not (tokenize's general path takes it).
 
 // func plainWords(st *runState, ids *uint32)
 TEXT ·plainWords(SB), NOSPLIT, $0-16
@@ -60,6 +65,9 @@ TEXT ·plainWords(SB), NOSPLIT, $0-16
 	MOVQ ST_LEX(AX), R11
 	MOVQ ST_I(AX), DI
 	MOVQ ST_RUNEND(AX), R8
+	LEAQ -16(R14), R9
+	CMPQ R9, R8
+	CMOVQLT R9, R8
 	MOVQ ST_PREV(AX), BX
 	MOVQ BX, X14
 	MOVQ ids+8(FP), R12
@@ -70,65 +78,30 @@ TEXT ·plainWords(SB), NOSPLIT, $0-16
 	MOVOU ·classifyBytes+32(SB), X10
 	MOVOU ·classifyBytes+48(SB), X11
 	MOVOU ·classifyBytes+64(SB), X12
-	PXOR X13, X13
 
 loop:
 	CMPQ DI, R8
-	JGT atword
+	JGT slow
 	LEAQ (SI)(DI*1), BX
-	MOVQ R14, AX
-	SUBQ DI, AX // rem: the bytes left, at least one
-	CMPQ AX, $16
-	JLT tail
 	MOVOU (BX), X0
 	CLASSIFY
 	PMOVMSKB X1, R9
 	NOTL R9
 	BSFL R9, DX // l: the first byte that is neither letter nor digit
 	CMPL DX, $15
-	JA atword
-	TESTL DX, DX
-	JEQ atword
+	JA notplain
 	MOVBLZX (BX)(DX*1), AX // the byte after the word
-	JMP havenext
-
-tail:
-	// Fewer than sixteen bytes left: read sixteen only within the page
-	// and ignore those past the end.
-	MOVL BX, R9
-	ANDL $4095, R9
-	CMPL R9, $4080
-	JA atword
-	MOVOU (BX), X0
-	CLASSIFY
-	PMOVMSKB X1, R9
-	LEAQ ·lowBits(SB), R13
-	ANDL (R13)(AX*4), R9
-	NOTL R9
-	BSFL R9, DX
-	CMPL DX, $15
-	JA atword
-	TESTL DX, DX
-	JEQ atword
-	CMPL DX, AX
-	JEQ atend
-	MOVBLZX (BX)(DX*1), AX
-	JMP havenext
-atend:
-	XORL AX, AX // the end of the text: no byte after the word
 
 havenext:
 	// The byte after the word (AX) must not be a letter, a digit, an
-	// apostrophe or a non-ASCII byte.
-	LEAQ ·plainEnd(SB), R9
-	CMPB (R9)(AX*1), $0
-	JEQ atword
-
-	// The first byte must not start a number, a link or a letter emoticon.
+	// apostrophe or a non-ASCII byte, and the first byte must not start a
+	// number, a link or a letter emoticon: plainBytes has both.
+	LEAQ ·plainBytes(SB), R13
+	TESTB $0x80, (R13)(AX*1)
+	JEQ notplain
 	MOVBLZX (BX), R9
-	LEAQ ·plainFirst(SB), R13
 	MOVBLZX (R13)(R9*1), R9
-	TESTL R9, R9
+	ANDL $0x0f, R9
 	JNE first
 
 firstok:
@@ -144,43 +117,36 @@ firstok:
 	PMOVMSKB X7, AX
 	LEAQ ·lowBits(SB), R9
 	MOVL (R9)(DX*4), R13 // the word's bytes
-	MOVL R13, R9
-	SHRL $2, R9
-	TESTL R9, AX
-	JNE atword
+	SHLL $2, AX
+	TESTL R13, AX
+	JNE notplain
 
-	// Not in capitals: no lower-case letter and two or more upper-case ones.
-	PMOVMSKB X4, AX
-	ANDL R13, AX // letters
+	// Not in capitals: a lower-case letter, or fewer than two letters.
 	MOVO X0, X6
-	PAND X10, X6
-	PCMPEQB X13, X6
-	PAND X4, X6
-	PMOVMSKB X6, R9
-	ANDL R13, R9 // upper-case letters
-	CMPL AX, R9
-	JNE notcaps
-	LEAL -1(R9), AX
-	TESTL R9, AX
-	JNE atword
+	PCMPEQB X3, X6 // bit 5 already set
+	PAND X4, X6    // lower-case letters
+	PMOVMSKB X6, AX
+	TESTL R13, AX
+	JNE hash
+	PMOVMSKB X4, AX
+	ANDL R13, AX
+	LEAL -1(AX), R9
+	TESTL AX, R9
+	JNE maybe
 
-notcaps:
-	// lower: the word's bytes with bit 5 set; h: hashWord of it, one
-	// round per eight bytes.
-	MOVQ $0x2020202020202020, R13
+hash:
+	// h: hashWord of the word's bytes with bit 5 set, one round per
+	// eight bytes; hashSeeds[l] is its starting value.
 	MOVQ X0, AX
+	MOVQ $0x2020202020202020, R13
+	ORQ R13, AX
 	CMPL DX, $8
 	JA long
 	LEAQ ·byteMasks(SB), R9
-	MOVQ (R9)(DX*8), R9
-	ANDQ R9, AX
-	ANDQ R9, R13
+	ANDQ (R9)(DX*8), AX
 long:
-	ORQ R13, AX
-	MOVQ K1, BX
-	IMULQ DX, BX
-	XORQ AX, BX
-	MOVQ $0x6a09e667f3bcc909, AX
+	LEAQ ·hashSeeds(SB), R9
+	MOVQ (R9)(DX*8), BX
 	XORQ AX, BX
 	MOVQ K2, AX
 	IMULQ AX, BX
@@ -189,16 +155,12 @@ long:
 	XORQ AX, BX
 	CMPL DX, $8
 	JBE hashed
-	// The second eight bytes: byteMasks[l-8] of them.
 	MOVO X0, X6
 	PSRLDQ $8, X6
 	MOVQ X6, AX
-	LEAQ ·byteMasks(SB), R9
-	MOVQ -64(R9)(DX*8), R9
-	ANDQ R9, AX
-	MOVQ $0x2020202020202020, R13
-	ANDQ R9, R13
 	ORQ R13, AX
+	LEAQ ·byteMasks(SB), R9
+	ANDQ -64(R9)(DX*8), AX // byteMasks[l-8]
 	XORQ AX, BX
 	MOVQ K2, AX
 	IMULQ AX, BX
@@ -206,9 +168,8 @@ long:
 	SHRQ $31, AX
 	XORQ AX, BX
 hashed:
-	// BX = h.
 
-	// A word the lexicon knows goes to plainWord. Most words fail the
+	// A word the lexicon knows goes through hit; most words fail the
 	// filter and skip the probe.
 	MOVQ BX, AX
 	SHRQ $46, AX
@@ -238,7 +199,7 @@ probe:
 
 miss:
 	// The unigram, bucket(h ^ salt), and the bigram, bucket(pairHash(prev,
-	// h) ^ saltBi): their ids go to st.ids, and their weights are fetched
+	// h) ^ saltBi): their ids go to ids, and their weights are fetched
 	// into the cache now, to be added at the end of the post.
 	MOVQ st+0(FP), R13
 	MOVQ ST_SALT(R13), AX
@@ -248,24 +209,21 @@ miss:
 	SHRQ CX, AX
 	MOVL AX, (R12)
 	PREFETCHT0 (R10)(AX*4)
-
 	MOVQ X14, AX
 	IMULQ R9, AX
 	XORQ BX, AX
-	MOVQ K2, R9
-	IMULQ R9, AX
-	MOVQ AX, R9
-	SHRQ $29, R9
-	XORQ R9, AX
-	MOVQ $0x165667b19e3779f9, R9
-	XORQ R9, AX
-	MOVQ K1, R9
+	MOVQ K2, R13
+	IMULQ R13, AX
+	MOVQ AX, R13
+	SHRQ $29, R13
+	XORQ R13, AX
+	MOVQ SALT_BI, R13
+	XORQ R13, AX
 	IMULQ R9, AX
 	SHRQ CX, AX
 	MOVL AX, 4(R12)
 	PREFETCHT0 (R10)(AX*4)
 	ADDQ $8, R12
-
 	MOVQ BX, X14
 	PCMPEQL X6, X6
 	PSUBQ X6, X15 // one more word
@@ -311,16 +269,44 @@ bounded:
 	ADDQ $2, DI
 	JMP loop
 
+slow:
+	// Past runEnd, or fewer than sixteen bytes left: then read sixteen
+	// only within the page, and ignore those past the end.
+	MOVQ st+0(FP), AX
+	CMPQ DI, ST_RUNEND(AX)
+	JGT maybe
+	LEAQ (SI)(DI*1), BX
+	MOVQ R14, AX
+	SUBQ DI, AX // rem, 1 to 15
+	MOVL BX, R9
+	ANDL $4095, R9
+	CMPL R9, $4080
+	JA maybe
+	MOVOU (BX), X0
+	CLASSIFY
+	PMOVMSKB X1, R9
+	LEAQ ·lowBits(SB), R13
+	ANDL (R13)(AX*4), R9
+	NOTL R9
+	BSFL R9, DX
+	CMPL DX, AX
+	JEQ atend
+	MOVBLZX (BX)(DX*1), AX
+	JMP havenext
+atend:
+	XORL AX, AX // the end of the text: no byte after the word
+	JMP havenext
+
 hit:
 	// R9 is the word's slot. A word with flags goes to plainWord; one
 	// without is taken, with an event for replayLex: k<<16 | slot.
 	LEAQ (R9)(R9*2), R13
 	CMPB 8(R11)(R13*4), $0
-	JNE atword
+	JNE maybe
 	MOVQ st+0(FP), AX
 	MOVQ ST_NEV(AX), R13
 	CMPQ R13, $MAX_EVENTS
-	JAE atword
+	JAE maybe
 	MOVQ DX, X7 // l, while DX holds the event
 	MOVQ X15, DX
 	SHLQ $16, DX
@@ -334,17 +320,17 @@ hit:
 first:
 	// R9 holds plainFirst of the first byte, AX the byte after the word.
 	CMPL R9, $1 // pfDigit
-	JEQ atword
+	JEQ notplain
 	CMPL R9, $2 // pfH: "http:"
 	JNE notH
 	CMPL AX, $0x3a
-	JEQ atword
+	JEQ notplain
 	JMP firstok
 notH:
 	CMPL R9, $4 // pfW: "www."
 	JNE notW
 	CMPL AX, $0x2e
-	JEQ atword
+	JEQ notplain
 	JMP firstok
 notW:
 	// pfEmot: the second byte, which is the byte after a one-byte word.
@@ -353,14 +339,17 @@ notW:
 	MOVBLZX 1(BX), AX
 emot:
 	CMPL AX, $0x44 // 'D'
-	JEQ atword
+	JEQ notplain
 	CMPL AX, $0x5f // '_'
-	JEQ atword
+	JEQ notplain
 	CMPL AX, $0x2e // '.'
-	JEQ atword
+	JEQ notplain
 	JMP firstok
 
-atword:
+notplain:
+	MOVQ $2, AX
+	JMP out
+maybe:
 	MOVQ $1, AX
 	JMP out
 after:
