@@ -170,3 +170,25 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// plainLoopLexicon is the map BenchmarkPlainLoopVal looks words up in.
+var plainLoopLexicon = map[string]int{"good": 3, "bad": -3, "love": 3, "hate": -3, "happy": 3, "sad": -2}
+
+// BenchmarkPlainLoopVal is the yardstick the speed target is set against:
+// a plain Go loop that only splits each tweet into words (strings.Fields)
+// and does one map lookup per word, over the same tweets as
+// BenchmarkScoreVal. bench/model/run.sh runs the two interleaved.
+func BenchmarkPlainLoopVal(b *testing.B) {
+	val := readData(b, valFile)
+	i, sum := 0, 0
+	for b.Loop() {
+		for _, w := range strings.Fields(val[i%len(val)].Text) {
+			sum += plainLoopLexicon[w]
+		}
+		i++
+	}
+	b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "posts/s")
+	if sum == 42 {
+		b.Log(sum) // keeps the loop from being optimised away
+	}
+}
