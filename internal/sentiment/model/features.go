@@ -342,19 +342,13 @@ func (f *featurizer) lexInd(lex, v int, negated bool) {
 // vader adds a valence to the VADER-like compound, with the booster and
 // negation rules of VADER (simplified).
 func (f *featurizer) vader(v, capsBoost float32) {
-	f.vaderAt(v, capsBoost, f.boost1, f.boost2, f.sinceNeg)
-}
-
-// vaderAt is vader with the booster values and the distance from the last
-// negator given, as they were at an earlier word (plainRun's replay).
-func (f *featurizer) vaderAt(v, capsBoost, boost1, boost2 float32, sinceNeg int) {
 	if v != 0 {
 		sign := float32(1)
 		if v < 0 {
 			sign = -1
 		}
-		v += sign * (boost1 + 0.95*boost2 + capsBoost)
-		if sinceNeg < 3 {
+		v += sign * (f.boost1 + 0.95*f.boost2 + capsBoost)
+		if f.sinceNeg < 3 {
 			v *= -0.74
 		}
 	}
@@ -427,10 +421,9 @@ const (
 // at i is not such.
 //
 // plainWords takes the words not in capitals that no lexicon knows or
-// that it knows without flags (not a negator, booster, "but" or the head
-// of a two-word entry), with the running state in a runState, and records
-// the lexicon words for replayLex; plainWord takes the others, one at a
-// time. TestPlainWord checks that scoring sums exactly the weights of the
+// that it knows as anything but the head of a two-word entry, with the
+// running state in a runState, and records the lexicon words and clause
+// boundaries for replay; plainWord takes the others, one at a time. TestPlainWord checks that scoring sums exactly the weights of the
 // features training sees.
 func (f *featurizer) plainRun(s string, i int, st *runState) int {
 	for {
@@ -440,25 +433,16 @@ func (f *featurizer) plainRun(s string, i int, st *runState) int {
 			}
 			// Each word holds two ids and starts at least two bytes after
 			// the one before: runEnd keeps the run within f.pend.
-			st.i, st.runEnd, st.prev, st.nEv, st.negWords = i, i+2*((pendMax-f.nPend)/2-1), f.prev, 0, -1
-			neg := f.negScope
+			st.i, st.runEnd, st.prev, st.nEv = i, i+2*((pendMax-f.nPend)/2-1), f.prev, 0
 			st.salt = saltUni
-			if neg {
+			if f.negScope {
 				st.salt = saltUniNeg
 			}
 			plainWords(st, &f.pend[f.nPend])
 			if st.n > 0 {
-				b1, b2, since := f.boost1, f.boost2, f.sinceNeg
 				f.nPend += 2 * st.n
 				f.prev = st.prev
-				f.countPlain(st.n)
-				for _, ev := range st.ev[:st.nEv] {
-					k := int(ev >> 16)
-					f.replayLex(ev, b1, b2, since, neg && (st.negWords < 0 || k < st.negWords))
-				}
-				if st.negWords >= 0 {
-					f.boundary()
-				}
+				f.replay(st)
 			}
 			i = st.i
 			if st.atWord != 1 {
@@ -496,15 +480,10 @@ type runState struct {
 	n      int    // out: the words taken
 	atWord int    // out: 0 after a word; at one it did not take, 1 if plainWord may take it, 2 if not
 	nEv    int    // out: the events in ev
-	// ev has an event for each word taken that a lexicon knows (with no
-	// flags): its index in the run << 16 | its lexicon slot.
-	ev [maxEvents]uint32
-	// negWords is, after a clause boundary (", " or ". " between two
-	// words), the number of words taken before the first; -1 if none.
-	negWords int
+	ev     [maxEvents]uint32
 }
 
-// maxEvents bounds the lexicon words of one run.
+// maxEvents bounds the events of one run.
 const maxEvents = 16
 
 // pageTail reports whether the sixteen bytes from p cross into the next
@@ -586,15 +565,24 @@ func plainWordsGo(st *runState, idp *uint32) {
 			h ^= h >> 31
 		}
 		atWord = 1
+		saltAfter := salt // the salt of the words after this one
 		if slot, ok := lex.slot(h); ok {
-			if lex.slots[slot].flags != 0 || st.nEv == maxEvents {
+			fl := lex.slots[slot].flags
+			if fl&lfPairHead != 0 || st.nEv == maxEvents {
 				break
 			}
 			st.ev[st.nEv] = uint32(n)<<16 | slot
 			st.nEv++
+			switch {
+			case fl&lfNegator != 0:
+				saltAfter = saltUniNeg
+			case fl&lfContrast != 0:
+				saltAfter = saltUni
+			}
 		}
 		ids[2*n] = bucket(h^salt, shift)
 		ids[2*n+1] = bucket(pairHash(prev, h)^saltBi, shift)
+		salt = saltAfter
 		prev = h
 		n++
 		i += l
@@ -602,13 +590,12 @@ func plainWordsGo(st *runState, idp *uint32) {
 			i++
 			continue
 		}
-		if i+2 < len(s) && (s[i] == ',' || s[i] == '.') && s[i+1] == ' ' && alnum[s[i+2]] {
+		if i+2 < len(s) && (s[i] == ',' || s[i] == '.') && s[i+1] == ' ' && alnum[s[i+2]] && st.nEv < maxEvents {
 			// A clause boundary (tokenize's for ',' and '.'): the end of
 			// any negation scope.
 			salt = saltUni
-			if st.negWords < 0 {
-				st.negWords = n
-			}
+			st.ev[st.nEv] = evBoundary | uint32(n)<<16
+			st.nEv++
 			i += 2
 			continue
 		}
@@ -700,27 +687,39 @@ func (f *featurizer) plainWord(s string, i int) int {
 	return i + l
 }
 
-// replayLex does for a word of a run that a lexicon knows, with no flags,
-// what wordRest would have done, given the event plainWords recorded for
-// it (its index k in the run and its slot), the state at the start of the
-// run, and whether the word was in a negation scope. countPlain has
-// counted it as a plain word.
-func (f *featurizer) replayLex(ev uint32, boost1, boost2 float32, since int, neg bool) {
-	k, e := int(ev>>16), &f.lex.slots[ev&(lexSize-1)]
-	f.lexHit(e, neg)
-	if e.vader == 0 {
-		return
+// replay brings f up to date with a run of plainWords: its plain words
+// count as word would have counted them, and its events, in order, do what
+// word and boundary would have done at their places in the run: wordRest
+// for a lexicon word (its unigram and bigram ids are already held), the
+// end of a negation scope for a clause boundary.
+func (f *featurizer) replay(st *runState) {
+	done := 0 // the words of the run accounted for
+	for _, ev := range st.ev[:st.nEv] {
+		k := int(ev >> 16 & evWordMask)
+		f.countPlain(k - done)
+		done = k
+		if ev&evBoundary != 0 {
+			f.boundary()
+			continue
+		}
+		f.nTok++
+		f.lastKind = int(kWord)
+		f.nWordsLetters++
+		t := &f.tok
+		t.kind, t.flags = kWord, 0
+		f.wordRest(t, &f.lex.slots[ev&(lexSize-1)], nil, f.negScope)
+		done = k + 1
 	}
-	f.vdNeu-- // countPlain's
-	switch k {
-	case 0:
-	case 1:
-		boost1, boost2 = 0, boost1
-	default:
-		boost1, boost2 = 0, 0
-	}
-	f.vaderAt(float32(e.vader)/10, 0, boost1, boost2, since+k)
+	f.countPlain(st.n - done)
 }
+
+// An event of plainWords is k<<16 | slot for the k-th word of the run,
+// which the lexicon knows (slot is its entry), or evBoundary | k<<16 for a
+// clause boundary (", " or ". ") before the k-th word.
+const (
+	evBoundary = 1 << 30
+	evWordMask = 1<<14 - 1
+)
 
 // countPlain adds n plain words (no lexicon hit, not in capitals) to the
 // counters, as word would have one at a time.

@@ -17,7 +17,8 @@
 #define ST_NEV 88
 #define ST_EV 96
 #define MAX_EVENTS 16
-#define ST_NEGWORDS 160
+#define EV_BOUNDARY $0x40000000
+#define SALT_UNI_NEG $0xc2b2ae3d27d4eb4f
 
 // Offset of lexTable.filter (TestRunStateLayout checks it).
 #define LEX_FILTER 393216
@@ -209,6 +210,8 @@ miss:
 	SHRQ CX, AX
 	MOVL AX, (R12)
 	PREFETCHT0 (R10)(AX*4)
+bigram:
+	// R9 = K1.
 	MOVQ X14, AX
 	IMULQ R9, AX
 	XORQ BX, AX
@@ -259,13 +262,17 @@ boundary:
 	CMPB (R9)(AX*1), $0
 	JEQ after
 	MOVQ st+0(FP), R13
+	MOVQ ST_NEV(R13), R9
+	CMPQ R9, $MAX_EVENTS
+	JAE after
+	MOVQ X15, AX
+	SHLQ $16, AX
+	ORQ EV_BOUNDARY, AX
+	MOVL AX, ST_EV(R13)(R9*4)
+	INCQ R9
+	MOVQ R9, ST_NEV(R13)
 	MOVQ K1, R9 // saltUni
 	MOVQ R9, ST_SALT(R13)
-	CMPQ ST_NEGWORDS(R13), $0
-	JGE bounded
-	MOVQ X15, AX
-	MOVQ AX, ST_NEGWORDS(R13)
-bounded:
 	ADDQ $2, DI
 	JMP loop
 
@@ -298,24 +305,46 @@ atend:
 	JMP havenext
 
 hit:
-	// R9 is the word's slot. A word with flags goes to plainWord; one
-	// without is taken, with an event for replayLex: k<<16 | slot.
+	// R9 is the word's slot. The head of a two-word entry goes to
+	// plainWord; any other word is taken, with an event for replay:
+	// k<<16 | slot. A negator or "but" changes the salt of the words
+	// after it.
 	LEAQ (R9)(R9*2), R13
-	CMPB 8(R11)(R13*4), $0
+	MOVBLZX 8(R11)(R13*4), R13 // the entry's flags
+	TESTL $0x10, R13           // lfPairHead
 	JNE maybe
 	MOVQ st+0(FP), AX
-	MOVQ ST_NEV(AX), R13
-	CMPQ R13, $MAX_EVENTS
+	CMPQ ST_NEV(AX), $MAX_EVENTS
 	JAE maybe
 	MOVQ DX, X7 // l, while DX holds the event
 	MOVQ X15, DX
 	SHLQ $16, DX
 	ORQ R9, DX
-	MOVL DX, ST_EV(AX)(R13*4)
-	INCQ R13
-	MOVQ R13, ST_NEV(AX)
+	MOVQ ST_NEV(AX), R9
+	MOVL DX, ST_EV(AX)(R9*4)
+	INCQ R9
+	MOVQ R9, ST_NEV(AX)
 	MOVQ X7, DX
-	JMP miss
+	TESTL $0x09, R13 // lfNegator | lfContrast
+	JEQ miss
+	// The unigram with the salt this word saw, then the salt after it.
+	MOVQ ST_SALT(AX), R9
+	XORQ BX, R9
+	TESTL $0x01, R13 // lfNegator
+	JEQ contrast
+	MOVQ SALT_UNI_NEG, R13
+	JMP salted
+contrast:
+	MOVQ K1, R13 // saltUni
+salted:
+	MOVQ R13, ST_SALT(AX)
+	MOVQ K1, AX
+	IMULQ AX, R9
+	SHRQ CX, R9
+	MOVL R9, (R12)
+	PREFETCHT0 (R10)(R9*4)
+	MOVQ K1, R9
+	JMP bigram
 
 first:
 	// R9 holds plainFirst of the first byte, AX the byte after the word.
