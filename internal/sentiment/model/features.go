@@ -442,7 +442,11 @@ func (f *featurizer) plainRun(s string, i int, st *runState) int {
 			if st.n > 0 {
 				f.nPend += 2 * st.n
 				f.prev = st.prev
-				f.replay(st)
+				if st.nEv == 0 {
+					f.countPlain(st.n)
+				} else {
+					f.replay(st)
+				}
 			}
 			i = st.i
 			if st.atWord != 1 {
