@@ -433,14 +433,19 @@ func (f *featurizer) plainRun(s string, i int, st *runState) int {
 			}
 			// Each word holds two ids and starts at least two bytes after
 			// the one before: runEnd keeps the run within f.pend.
-			st.i, st.runEnd, st.prev, st.nEv = i, i+2*((pendMax-f.nPend)/2-1), f.prev, 0
+			// A word or number holds two ids and takes two bytes or more
+			// with the space after it; with a "!" or "?" after it, four ids
+			// in three bytes or more: a run whose last word starts r bytes
+			// on holds at most 4r/3+4 ids, and runEnd keeps that within
+			// f.pend.
+			st.i, st.runEnd, st.prev, st.nEv = i, i+3*(pendMax-f.nPend-4)/4, f.prev, 0
 			st.salt = saltUni
 			if f.negScope {
 				st.salt = saltUniNeg
 			}
 			plainWords(st, &f.pend[f.nPend])
-			if st.n > 0 {
-				f.nPend += 2 * st.n
+			if st.nIDs > 0 {
+				f.nPend += st.nIDs
 				f.prev = st.prev
 				if st.nEv == 0 {
 					f.countPlain(st.n)
@@ -485,6 +490,7 @@ type runState struct {
 	atWord int    // out: 0 after a word; at one it did not take, 1 if plainWord may take it, 2 if not
 	nEv    int    // out: the events in ev
 	ev     [maxEvents]uint32
+	nIDs   int // out: the feature ids written
 }
 
 // maxEvents bounds the events of one run.
@@ -506,8 +512,18 @@ func plainWordsGo(st *runState, idp *uint32) {
 	i := st.i
 	shift, lex := uint(st.shift), st.lex
 	prev, salt := st.prev, st.salt
-	ids := unsafe.Slice(idp, 2*((st.runEnd-st.i)/2+1))
-	n := 0
+	ids := unsafe.Slice(idp, 4*(st.runEnd-st.i)/3+4)
+	nIDs, n := 0, 0
+	// token writes the ids of a token that is not a word (unigram always
+	// with saltUni) and its event.
+	token := func(h uint64, kind uint32) {
+		ids[nIDs] = bucket(h^saltUni, shift)
+		ids[nIDs+1] = bucket(pairHash(prev, h)^saltBi, shift)
+		nIDs += 2
+		prev = h
+		st.ev[st.nEv] = evToken | uint32(n)<<16 | kind
+		st.nEv++
+	}
 	atWord := 1 // as the assembly reports: see plainwords_amd64.s
 	for i <= st.runEnd {
 		rem := len(s) - i
@@ -531,16 +547,6 @@ func plainWordsGo(st *runState, idp *uint32) {
 		if !plainEnd[next] {
 			break
 		}
-		if pf := plainFirst[b[0]]; pf != 0 {
-			b1 := next
-			if l >= 2 {
-				b1 = b[1]
-			}
-			if pf == pfDigit || pf == pfH && next == ':' || pf == pfW && next == '.' ||
-				pf == pfEmot && (b1 == 'D' || b1 == '_' || b1 == '.') {
-				break
-			}
-		}
 		var lower [16]byte
 		letters, upper, triple := 0, 0, false
 		for k := range l {
@@ -556,42 +562,93 @@ func plainWordsGo(st *runState, idp *uint32) {
 				triple = true
 			}
 		}
-		if triple {
-			break // elongated
-		}
-		atWord = 1
-		if letters == upper && upper >= 2 {
-			break // in capitals
-		}
-		h := uint64(l)*0x9e3779b97f4a7c15 ^ 0x6a09e667f3bcc909
-		for k := 0; k < l; k += 8 {
-			h = (h ^ binary.LittleEndian.Uint64(lower[k:])) * 0xbf58476d1ce4e5b9
-			h ^= h >> 31
-		}
-		atWord = 1
-		saltAfter := salt // the salt of the words after this one
-		if slot, ok := lex.slot(h); ok {
-			fl := lex.slots[slot].flags
-			if fl&lfPairHead != 0 || st.nEv == maxEvents {
+		if pf := plainFirst[b[0]]; pf == pfDigit {
+			// A number: digits only, not followed by a decimal point or a
+			// thousands separator and a digit ("3.39", "1,000").
+			if letters > 0 || (next == '.' || next == ',') && i+l+1 < len(s) && s[i+l+1]-'0' < 10 {
 				break
 			}
-			st.ev[st.nEv] = uint32(n)<<16 | slot
-			st.nEv++
-			switch {
-			case fl&lfNegator != 0:
-				saltAfter = saltUniNeg
-			case fl&lfContrast != 0:
-				saltAfter = saltUni
+			if st.nEv == maxEvents {
+				break
 			}
+			token(hNum, evNum)
+			i += l
+		} else {
+			if pf != 0 {
+				b1 := next
+				if l >= 2 {
+					b1 = b[1]
+				}
+				if pf == pfH && next == ':' || pf == pfW && next == '.' ||
+					pf == pfEmot && (b1 == 'D' || b1 == '_' || b1 == '.') {
+					break
+				}
+			}
+			if triple {
+				break // elongated
+			}
+			atWord = 1
+			if letters == upper && upper >= 2 {
+				break // in capitals
+			}
+			h := uint64(l)*0x9e3779b97f4a7c15 ^ 0x6a09e667f3bcc909
+			for k := 0; k < l; k += 8 {
+				h = (h ^ binary.LittleEndian.Uint64(lower[k:])) * 0xbf58476d1ce4e5b9
+				h ^= h >> 31
+			}
+			saltAfter := salt // the salt of the words after this one
+			if slot, ok := lex.slot(h); ok {
+				fl := lex.slots[slot].flags
+				if fl&lfPairHead != 0 || st.nEv == maxEvents {
+					break
+				}
+				st.ev[st.nEv] = uint32(n)<<16 | slot
+				st.nEv++
+				switch {
+				case fl&lfNegator != 0:
+					saltAfter = saltUniNeg
+				case fl&lfContrast != 0:
+					saltAfter = saltUni
+				}
+			}
+			ids[nIDs] = bucket(h^salt, shift)
+			ids[nIDs+1] = bucket(pairHash(prev, h)^saltBi, shift)
+			nIDs += 2
+			salt = saltAfter
+			prev = h
+			n++
+			i += l
 		}
-		ids[2*n] = bucket(h^salt, shift)
-		ids[2*n+1] = bucket(pairHash(prev, h)^saltBi, shift)
-		salt = saltAfter
-		prev = h
-		n++
-		i += l
+		atWord = 0
+		if i == len(s) {
+			break
+		}
+		if c := s[i]; (c == '!' || c == '?') && st.nEv < maxEvents {
+			// A run of "!" or "?": a token, then a clause boundary.
+			j := i + 1
+			for j < len(s) && s[j] == c {
+				j++
+			}
+			kind := uint32(evExcl)
+			if c == '?' {
+				kind = evQuest
+			}
+			if j-i > 1 {
+				kind++
+			}
+			token(markHashes[kind-1], kind)
+			salt = saltUni
+			i = j
+			if i+1 < len(s) && s[i] == ' ' && alnum[s[i+1]] {
+				i++
+				atWord = 1
+				continue
+			}
+			break
+		}
 		if i+1 < len(s) && s[i] == ' ' && alnum[s[i+1]] {
 			i++
+			atWord = 1
 			continue
 		}
 		if i+2 < len(s) && (s[i] == ',' || s[i] == '.') && s[i+1] == ' ' && alnum[s[i+2]] && st.nEv < maxEvents {
@@ -601,12 +658,12 @@ func plainWordsGo(st *runState, idp *uint32) {
 			st.ev[st.nEv] = evBoundary | uint32(n)<<16
 			st.nEv++
 			i += 2
+			atWord = 1
 			continue
 		}
-		atWord = 0
 		break
 	}
-	st.i, st.prev, st.salt, st.n, st.atWord = i, prev, salt, n, atWord
+	st.i, st.prev, st.salt, st.n, st.nIDs, st.atWord = i, prev, salt, n, nIDs, atWord
 }
 
 // plainWord is plainRun for one word, with everything plainWords leaves:
@@ -706,6 +763,10 @@ func (f *featurizer) replay(st *runState) {
 			f.boundary()
 			continue
 		}
+		if ev&evToken != 0 {
+			f.replayToken(ev & evKindMask)
+			continue
+		}
 		f.nTok++
 		f.lastKind = int(kWord)
 		f.nWordsLetters++
@@ -717,12 +778,63 @@ func (f *featurizer) replay(st *runState) {
 	f.countPlain(st.n - done)
 }
 
+// replayToken does what token (and, after "!" and "?", boundary) does for
+// a number or a run of "!" or "?" that plainWords took.
+func (f *featurizer) replayToken(kind uint32) {
+	f.nTok++
+	switch kind {
+	case evExcl, evExcl2:
+		f.lastKind = int(kExcl)
+		f.nExcl++
+		if kind == evExcl2 {
+			f.nExcl += 2
+		}
+	case evQuest, evQuest2:
+		f.lastKind = int(kQuest)
+		f.nQuest++
+		if kind == evQuest2 {
+			f.nQuest += 2
+		}
+	default: // evNum
+		f.lastKind = int(kNum)
+	}
+	f.sinceNeg++
+	f.pairHead = false
+	f.boost2, f.boost1 = f.boost1, 0
+	if kind != evNum {
+		f.boundary()
+	}
+}
+
 // An event of plainWords is k<<16 | slot for the k-th word of the run,
-// which the lexicon knows (slot is its entry), or evBoundary | k<<16 for a
-// clause boundary (", " or ". ") before the k-th word.
+// which the lexicon knows (slot is its entry); evBoundary | k<<16 for a
+// clause boundary (", " or ". ") before the k-th word; or evToken | k<<16
+// | kind for a number or a run of "!" or "?" after k words.
 const (
 	evBoundary = 1 << 30
+	evToken    = 1 << 31
 	evWordMask = 1<<14 - 1
+	evKindMask = 7
+)
+
+// Kinds of token events; evExcl..evQuest2 index markHashes from 1.
+const (
+	evExcl  = 1 // "!"
+	evExcl2 = 2 // "!!", "!!!", …
+	evQuest  = 3
+	evQuest2 = 4
+	evNum    = 5 // a number: digits only, as token sees "0"
+)
+
+// markHashes are the hashes of the tokens for "!", "!!", "?", "??",
+// indexed by kind-1; hNum is that of a number.
+var (
+	markHashes = [4]uint64{hExcl, hExcl2, hQuest, hQuest2}
+	hNum       = func() uint64 {
+		var b [maxWord + 8]byte
+		b[0] = '0'
+		return hashWord(&b, 1)
+	}()
 )
 
 // countPlain adds n plain words (no lexicon hit, not in capitals) to the

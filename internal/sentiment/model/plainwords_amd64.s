@@ -18,6 +18,9 @@
 #define ST_EV 96
 #define MAX_EVENTS 16
 #define EV_BOUNDARY $0x40000000
+#define EV_TOKEN $0x80000000
+#define EV_NUM 5
+#define ST_NIDS 160
 #define SALT_UNI_NEG $0xc2b2ae3d27d4eb4f
 
 // Offset of lexTable.filter (TestRunStateLayout checks it).
@@ -44,6 +47,27 @@
 	PCMPGTB X3, X5; \
 	PAND X5, X4; \
 	POR X4, X1
+
+// BIGRAM writes the bigram id of the token with hash BX after the one in
+// X14 (bucket(pairHash(prev, h) ^ saltBi)), prefetches its weights, steps
+// R12 past both ids and makes BX the previous token. R9 must hold K1.
+#define BIGRAM \
+	MOVQ X14, AX; \
+	IMULQ R9, AX; \
+	XORQ BX, AX; \
+	MOVQ K2, R13; \
+	IMULQ R13, AX; \
+	MOVQ AX, R13; \
+	SHRQ $29, R13; \
+	XORQ R13, AX; \
+	MOVQ SALT_BI, R13; \
+	XORQ R13, AX; \
+	IMULQ R9, AX; \
+	SHRQ CX, AX; \
+	MOVL AX, 4(R12); \
+	PREFETCHT0 (R10)(AX*4); \
+	ADDQ $8, R12; \
+	MOVQ BX, X14
 
 // Registers:
 //   SI text, DI i, R8 min(len-16, runEnd), R14 len, R10 weights, CX shift,
@@ -211,35 +235,24 @@ miss:
 	MOVL AX, (R12)
 	PREFETCHT0 (R10)(AX*4)
 bigram:
-	// R9 = K1.
-	MOVQ X14, AX
-	IMULQ R9, AX
-	XORQ BX, AX
-	MOVQ K2, R13
-	IMULQ R13, AX
-	MOVQ AX, R13
-	SHRQ $29, R13
-	XORQ R13, AX
-	MOVQ SALT_BI, R13
-	XORQ R13, AX
-	IMULQ R9, AX
-	SHRQ CX, AX
-	MOVL AX, 4(R12)
-	PREFETCHT0 (R10)(AX*4)
-	ADDQ $8, R12
-	MOVQ BX, X14
+	BIGRAM
 	PCMPEQL X6, X6
 	PSUBQ X6, X15 // one more word
 	ADDQ DX, DI
 
-	// The next word, one space on, or after ", " or ". ": a clause
-	// boundary, which ends a negation scope.
-	LEAQ 1(DI), AX
-	CMPQ AX, R14
+next:
+	// After a word or number: the next word one space on, or after ", "
+	// or ". " (a clause boundary, which ends a negation scope), or a run
+	// of "!" or "?".
+	CMPQ DI, R14
 	JGE after
 	MOVBLZX (SI)(DI*1), AX
 	CMPL AX, $0x20
 	JNE punct
+space:
+	LEAQ 1(DI), R9
+	CMPQ R9, R14
+	JGE after
 	MOVBLZX 1(SI)(DI*1), AX
 	LEAQ ·alnum(SB), R9
 	CMPB (R9)(AX*1), $0
@@ -247,6 +260,10 @@ bigram:
 	INCQ DI
 	JMP loop
 punct:
+	CMPL AX, $0x21 // '!'
+	JEQ mark
+	CMPL AX, $0x3f // '?'
+	JEQ mark
 	CMPL AX, $0x2c // ','
 	JEQ boundary
 	CMPL AX, $0x2e // '.'
@@ -275,6 +292,89 @@ boundary:
 	MOVQ R9, ST_SALT(R13)
 	ADDQ $2, DI
 	JMP loop
+
+mark:
+	// A run of the mark in AX, DX bytes long.
+	MOVL $1, DX
+markrun:
+	LEAQ (DI)(DX*1), R9
+	CMPQ R9, R14
+	JGE markend
+	CMPB (SI)(R9*1), AL
+	JNE markend
+	INCL DX
+	JMP markrun
+markend:
+	// BX = its kind: evExcl, evExcl2, evQuest or evQuest2.
+	MOVL $1, BX
+	CMPL AX, $0x3f
+	JNE markone
+	MOVL $3, BX
+markone:
+	CMPL DX, $1
+	JEQ marktoken
+	INCL BX
+marktoken:
+	MOVQ st+0(FP), R13
+	MOVQ ST_NEV(R13), R9
+	CMPQ R9, $MAX_EVENTS
+	JAE after
+	MOVQ X15, AX
+	SHLQ $16, AX
+	ORQ BX, AX
+	ORQ EV_TOKEN, AX
+	MOVL AX, ST_EV(R13)(R9*4)
+	INCQ R9
+	MOVQ R9, ST_NEV(R13)
+	MOVQ K1, R9 // saltUni: a clause boundary after the mark
+	MOVQ R9, ST_SALT(R13)
+	LEAQ ·markHashes(SB), AX
+	MOVQ -8(AX)(BX*8), BX
+	CALL token<>(SB)
+	ADDQ DX, DI
+	// Only a word one space on continues the run.
+	CMPQ DI, R14
+	JGE after
+	CMPB (SI)(DI*1), $0x20
+	JEQ space
+	JMP after
+
+number:
+	// A number: digits only (no letter among its l bytes), and not
+	// followed by '.' or ',' and a digit ("3.39", "1,000").
+	LEAQ ·lowBits(SB), R9
+	MOVL (R9)(DX*4), R13
+	PMOVMSKB X4, R9
+	TESTL R13, R9
+	JNE notplain
+	CMPL AX, $0x2e
+	JEQ numsep
+	CMPL AX, $0x2c
+	JNE numok
+numsep:
+	LEAQ 1(DI)(DX*1), R9
+	CMPQ R9, R14
+	JGE numok
+	MOVBLZX (SI)(R9*1), R9
+	SUBL $0x30, R9
+	CMPL R9, $9
+	JLS notplain
+numok:
+	MOVQ st+0(FP), R13
+	MOVQ ST_NEV(R13), R9
+	CMPQ R9, $MAX_EVENTS
+	JAE notplain
+	MOVQ X15, AX
+	SHLQ $16, AX
+	ORQ EV_TOKEN, AX
+	ORQ $EV_NUM, AX
+	MOVL AX, ST_EV(R13)(R9*4)
+	INCQ R9
+	MOVQ R9, ST_NEV(R13)
+	MOVQ ·hNum(SB), BX
+	CALL token<>(SB)
+	ADDQ DX, DI
+	JMP next
 
 slow:
 	// Past runEnd, or fewer than sixteen bytes left: then read sixteen
@@ -349,7 +449,7 @@ salted:
 first:
 	// R9 holds plainFirst of the first byte, AX the byte after the word.
 	CMPL R9, $1 // pfDigit
-	JEQ notplain
+	JEQ number
 	CMPL R9, $2 // pfH: "http:"
 	JNE notH
 	CMPL AX, $0x3a
@@ -386,9 +486,27 @@ after:
 out:
 	MOVQ st+0(FP), R13
 	MOVQ DI, ST_I(R13)
+	MOVQ R12, BX
+	SUBQ ids+8(FP), BX
+	SHRQ $2, BX
+	MOVQ BX, ST_NIDS(R13)
 	MOVQ X14, BX
 	MOVQ BX, ST_PREV(R13)
 	MOVQ X15, BX
 	MOVQ BX, ST_N(R13)
 	MOVQ AX, ST_ATWORD(R13)
+	RET
+
+// token writes the ids of a token that is not a word, with hash BX: its
+// unigram, always with saltUni, and its bigram (BIGRAM). It is called
+// with the registers of plainWords and keeps them but AX, R9 and R13.
+TEXT token<>(SB), NOSPLIT, $0-0
+	MOVQ BX, AX
+	MOVQ K1, R9 // saltUni, and K1
+	XORQ R9, AX
+	IMULQ R9, AX
+	SHRQ CX, AX
+	MOVL AX, (R12)
+	PREFETCHT0 (R10)(AX*4)
+	BIGRAM
 	RET

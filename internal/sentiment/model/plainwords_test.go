@@ -28,6 +28,7 @@ func TestRunStateLayout(t *testing.T) {
 		{"atWord", unsafe.Offsetof(st.atWord), 80},
 		{"nEv", unsafe.Offsetof(st.nEv), 88},
 		{"ev", unsafe.Offsetof(st.ev), 96},
+		{"nIDs", unsafe.Offsetof(st.nIDs), 160},
 	} {
 		if c.off != c.want {
 			t.Errorf("runState.%s at %d, the assembly reads %d", c.name, c.off, c.want)
@@ -99,8 +100,10 @@ func TestPlainWordsAsm(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts := syntheticPosts(500, 7)
+	texts = append(texts, strings.Repeat("a! ", 100), strings.Repeat("1 ", 100), strings.Repeat("a ", 100),
+		strings.Repeat("good! bad? ", 40), strings.Repeat("no, ", 60), strings.Repeat("x 1! ", 60))
 	alphabet := []rune("aAbBoOhHwWxXTD09'`.,:_-!? #@&\u00e9\u2019😂")
-	words := []string{"the", "good", "bad", "not", "very", "hello", "World", "LOL", "OK", "sooo", "abcdefgh", "abcdefghi", "http", "www", "xD", "T_T", "o.O", "x", "I", "a1", "9am", "but", "never", "so", "really", "barely",
+	words := []string{"the", "good", "bad", "not", "very", "hello", "World", "LOL", "OK", "sooo", "abcdefgh", "abcdefghi", "http", "www", "xD", "T_T", "o.O", "x", "I", "a1", "9am", "but", "never", "so", "really", "barely", "2016", "10!", "3.39", "1,000", "9:30", "2nd", "100", "wow!!!", "why??", "no?", "5!",
 		"wonderful", "Unbelievable", "HORRIBLEDAY", "abcdefghijklmno", "abcdefghijklmnop", "a12345678b", "aabbccddeeffgg", "wwwxample", "disappointed", "aaabbbcccdddeee"}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for range 3000 {
@@ -141,14 +144,14 @@ func TestPlainWordsAsm(t *testing.T) {
 				}
 				var gotIDs, wantIDs [pendMax]uint32
 				got, want := in, in
-				if n := 2 * ((in.runEnd-i)/2 + 1); n > pendMax {
-					in.runEnd = i + 2*(pendMax/2-1)
+				if n := 4*(in.runEnd-i)/3 + 4; n > pendMax {
+					in.runEnd = i + 3*(pendMax-4)/4
 					got.runEnd, want.runEnd = in.runEnd, in.runEnd
 				}
 				plainWords(&got, &gotIDs[0])
 				plainWordsGo(&want, &wantIDs[0])
 				if got != want || gotIDs != wantIDs {
-					t.Fatalf("%q from %d: plainWords %+v %v, plainWordsGo %+v %v", s, i, got, gotIDs[:2*got.n], want, wantIDs[:2*want.n])
+					t.Fatalf("%q from %d: plainWords %+v %v, plainWordsGo %+v %v", s, i, got, gotIDs[:got.nIDs], want, wantIDs[:want.nIDs])
 				}
 				if got.nEv > 0 {
 					events++

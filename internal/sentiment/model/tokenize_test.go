@@ -229,13 +229,17 @@ func TestPlainWord(t *testing.T) {
 	texts = append(texts, "http://x www.y xD XD o.O T_T https: what: xDay", "aaaaaaaa aaaaaaaaa AbCdEfGh ABCDEFGH9 hello, world.",
 		"wonderful Unbelievable HORRIBLEDAY abcdefghijklmno abcdefghijklmnop a12345678b wwwxample.com disappointed",
 		"not wonderful at all, very disappointed but unbelievable", "HORRIBLE DAY", "abcdefghijklmno",
-		"i do not like it, good movie. not bad, very good. never happy, happy sad", "no good. good, not great, great")
-	longWords := []string{"wonderful", "disappointed", "Unbelievable", "HORRIBLEDAY", "abcdefghijklmno", "abcdefghijklmnop", "good", "not", "very", "but", "a1b2c3d4e5", "sooooooooo", "can't", "happy", "sad", "never", "great"}
+		"i do not like it, good movie. not bad, very good. never happy, happy sad", "no good. good, not great, great",
+		"wow!!! 2016 was 10 times better? no!! 3.39 or 1,000 at 9:30 on the 2nd", "not 5 good! not good?? not 100",
+		strings.Repeat("a! ", 300), strings.Repeat("1 ", 300), strings.Repeat("a ", 300), strings.Repeat("good! bad? ", 100),
+		strings.Repeat("no, ", 200), strings.Repeat("x 1! ", 200))
+	longWords := []string{"wonderful", "disappointed", "Unbelievable", "HORRIBLEDAY", "abcdefghijklmno", "abcdefghijklmnop", "good", "not", "very", "but", "a1b2c3d4e5", "sooooooooo", "can't", "happy", "sad", "never", "great",
+		"2016", "10", "3.39", "1,000", "2nd", "wow!!", "why?", "ok!?", "9"}
 	for range 3000 {
 		var b strings.Builder
 		for range 1 + rng.IntN(20) {
 			b.WriteString(longWords[rng.IntN(len(longWords))])
-			b.WriteString([]string{" ", " ", ", ", ". ", ",", "!"}[rng.IntN(6)])
+			b.WriteString([]string{" ", " ", ", ", ". ", ",", "!", "! ", "?? ", "!!! "}[rng.IntN(9)])
 		}
 		texts = append(texts, b.String())
 	}
