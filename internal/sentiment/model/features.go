@@ -819,8 +819,8 @@ const (
 
 // Kinds of token events; evExcl..evQuest2 index markHashes from 1.
 const (
-	evExcl  = 1 // "!"
-	evExcl2 = 2 // "!!", "!!!", …
+	evExcl   = 1 // "!"
+	evExcl2  = 2 // "!!", "!!!", …
 	evQuest  = 3
 	evQuest2 = 4
 	evNum    = 5 // a number: digits only, as token sees "0"
