@@ -411,28 +411,27 @@ const (
 	plainRunFlags = ffBigram
 )
 
-// plainRun is tokenize and word fused for runs of the most common token, in
-// scoring mode (f.w set) with plainRunFlags: words of one to fifteen ASCII
-// letters and digits starting with a letter, each followed by the end of
-// the text or by neither a letter, a digit, an apostrophe nor a non-ASCII
-// byte, with no letter three times in a row (words scanShortWord and
-// scanMediumWord take), that cannot start a link or a letter emoticon, one
-// space apart or with ", " or ". " between them. It returns the index where it stopped, or i when the word
-// at i is not such.
+// plainRun is tokenize and word fused for runs of the most common tokens,
+// in scoring mode (f.w set) with plainRunFlags: words of one to fifteen
+// ASCII letters and digits starting with a letter (the words scanShortWord
+// and scanMediumWord take), each followed by the end of the text or by
+// neither a letter, a digit, an apostrophe nor a non-ASCII byte, with no
+// letter three times in a row, that cannot start a link or a letter
+// emoticon; numbers; runs of "!" or "?"; one space apart or with ", " or
+// ". " between them. It returns the index where it stopped, or i when the
+// token at i is not such.
 //
-// plainWords takes the words not in capitals that no lexicon knows or
-// that it knows as anything but the head of a two-word entry, with the
-// running state in a runState, and records the lexicon words and clause
-// boundaries for replay; plainWord takes the others, one at a time. TestPlainWord checks that scoring sums exactly the weights of the
-// features training sees.
+// plainWords takes them, but for words in capitals and the heads of
+// two-word lexicon entries, with the running state in a runState, and
+// records the lexicon words, tokens and clause boundaries for replay;
+// plainWord takes the others, one at a time. TestPlainWord checks that
+// scoring sums exactly the weights of the features training sees.
 func (f *featurizer) plainRun(s string, i int, st *runState) int {
 	for {
 		if !f.pairHead || (f.lastKind != int(kWord) && f.lastKind != int(kHashtag)) {
 			if f.nPend > pendMax-4 {
 				f.sumPending()
 			}
-			// Each word holds two ids and starts at least two bytes after
-			// the one before: runEnd keeps the run within f.pend.
 			// A word or number holds two ids and takes two bytes or more
 			// with the space after it; with a "!" or "?" after it, four ids
 			// in three bytes or more: a run whose last word starts r bytes
@@ -487,7 +486,7 @@ type runState struct {
 	prev   uint64 // the previous token's hash, in and out
 	salt   uint64 // saltUni, or saltUniNeg in a negation scope
 	n      int    // out: the words taken
-	atWord int    // out: 0 after a word; at one it did not take, 1 if plainWord may take it, 2 if not
+	atWord int    // out: 0 after a token; at a word it did not take, 1 if plainWord may take it, else 2
 	nEv    int    // out: the events in ev
 	ev     [maxEvents]uint32
 	nIDs   int // out: the feature ids written
