@@ -291,7 +291,8 @@ func TestLongAndOddTexts(t *testing.T) {
 
 func FuzzScore(f *testing.F) {
 	for _, s := range []string{"", "I love it :)", "not good!!!", "sooo happyyy 😂😂😂", "&amp;lt;3 \\u2019 \"\"x\"\"",
-		"#LoveIt @user http://t.co/x", "Ünïcödé ÉCOLE", "9:30 :D xD T_T <3 </3", "\xff\xfe"} {
+		"#LoveIt @user http://t.co/x", "Ünïcödé ÉCOLE", "9:30 :D xD T_T <3 </3", "\xff\xfe",
+		"not good, very bad. but 2016 was 10!!! why?? LOL", "i'm not HAPPY at all... 3.39 or 1,000"} {
 		f.Add(s)
 	}
 	m, err := Embedded()
@@ -304,5 +305,8 @@ func FuzzScore(f *testing.F) {
 		if r2 := m.Score(s); r2 != r {
 			t.Fatalf("%q: not deterministic: %+v then %+v", s, r, r2)
 		}
+		// The fast paths (plainWords and its replay) against training's.
+		var scored, trained featurizer
+		checkScoringMatchesTraining(t, m, s, &scored, &trained)
 	})
 }

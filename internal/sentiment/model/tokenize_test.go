@@ -245,19 +245,28 @@ func TestPlainWord(t *testing.T) {
 	}
 	var scored, trained featurizer
 	for _, s := range texts {
-		scored.reset(m.lex, m.flags, m.bits)
-		scored.w = m.sparse
-		featurize(&scored, s)
-		trained.reset(m.lex, m.flags, m.bits)
-		trained.w = nil
-		featurize(&trained, s)
-		var acc [2]int64
-		for _, id := range trained.ids {
-			acc[0] += int64(m.sparse[id].neg)
-			acc[1] += int64(m.sparse[id].pos)
-		}
-		if acc != scored.acc || trained.dense != scored.dense {
-			t.Fatalf("%q: scoring %v %v, training %v %v", s, scored.acc, scored.dense, acc, trained.dense)
-		}
+		checkScoringMatchesTraining(t, m, s, &scored, &trained)
+	}
+}
+
+// checkScoringMatchesTraining featurizes s as scoring does (the fast
+// paths) and as training does, and fails unless scoring's sums are
+// exactly the weights of training's features and the dense features are
+// the same bits. scored and trained are scratch.
+func checkScoringMatchesTraining(t *testing.T, m *Model, s string, scored, trained *featurizer) {
+	t.Helper()
+	scored.reset(m.lex, m.flags, m.bits)
+	scored.w = m.sparse
+	featurize(scored, s)
+	trained.reset(m.lex, m.flags, m.bits)
+	trained.w = nil
+	featurize(trained, s)
+	var acc [2]int64
+	for _, id := range trained.ids {
+		acc[0] += int64(m.sparse[id].neg)
+		acc[1] += int64(m.sparse[id].pos)
+	}
+	if acc != scored.acc || trained.dense != scored.dense {
+		t.Fatalf("%q: scoring %v %v, training %v %v", s, scored.acc, scored.dense, acc, trained.dense)
 	}
 }
