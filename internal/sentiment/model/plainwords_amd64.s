@@ -48,6 +48,30 @@
 	PAND X5, X4; \
 	POR X4, X1
 
+// UNIGRAM writes the unigram id of the word with hash BX, salted with AX
+// (bucket(h ^ salt)), and prefetches its weights; it leaves K1 in R9.
+#define UNIGRAM \
+	XORQ BX, AX; \
+	MOVQ K1, R9; \
+	IMULQ R9, AX; \
+	SHRQ CX, AX; \
+	MOVL AX, (R12); \
+	PREFETCHT0 (R10)(AX*4)
+
+// EVENT_ROOM leaves st in R13 and its count of events in R9, or goes to
+// full when st.ev has no room left.
+#define EVENT_ROOM(full) \
+	MOVQ st+0(FP), R13; \
+	MOVQ ST_NEV(R13), R9; \
+	CMPQ R9, $MAX_EVENTS; \
+	JAE full
+
+// PUSH_EVENT appends the event in AX to st.ev, after EVENT_ROOM.
+#define PUSH_EVENT \
+	MOVL AX, ST_EV(R13)(R9*4); \
+	INCQ R9; \
+	MOVQ R9, ST_NEV(R13)
+
 // BIGRAM writes the bigram id of the token with hash BX after the one in
 // X14 (bucket(pairHash(prev, h) ^ saltBi)), prefetches its weights, steps
 // R12 past both ids and makes BX the previous token. R9 must hold K1.
@@ -228,12 +252,7 @@ miss:
 	// into the cache now, to be added at the end of the post.
 	MOVQ st+0(FP), R13
 	MOVQ ST_SALT(R13), AX
-	XORQ BX, AX
-	MOVQ K1, R9
-	IMULQ R9, AX
-	SHRQ CX, AX
-	MOVL AX, (R12)
-	PREFETCHT0 (R10)(AX*4)
+	UNIGRAM
 bigram:
 	BIGRAM
 	PCMPEQL X6, X6
@@ -278,16 +297,11 @@ boundary:
 	LEAQ ·alnum(SB), R9
 	CMPB (R9)(AX*1), $0
 	JEQ after
-	MOVQ st+0(FP), R13
-	MOVQ ST_NEV(R13), R9
-	CMPQ R9, $MAX_EVENTS
-	JAE after
+	EVENT_ROOM(after)
 	MOVQ X15, AX
 	SHLQ $16, AX
 	ORQ EV_BOUNDARY, AX
-	MOVL AX, ST_EV(R13)(R9*4)
-	INCQ R9
-	MOVQ R9, ST_NEV(R13)
+	PUSH_EVENT
 	MOVQ K1, R9 // saltUni
 	MOVQ R9, ST_SALT(R13)
 	ADDQ $2, DI
@@ -315,17 +329,12 @@ markone:
 	JEQ marktoken
 	INCL BX
 marktoken:
-	MOVQ st+0(FP), R13
-	MOVQ ST_NEV(R13), R9
-	CMPQ R9, $MAX_EVENTS
-	JAE after
+	EVENT_ROOM(after)
 	MOVQ X15, AX
 	SHLQ $16, AX
 	ORQ BX, AX
 	ORQ EV_TOKEN, AX
-	MOVL AX, ST_EV(R13)(R9*4)
-	INCQ R9
-	MOVQ R9, ST_NEV(R13)
+	PUSH_EVENT
 	MOVQ K1, R9 // saltUni: a clause boundary after the mark
 	MOVQ R9, ST_SALT(R13)
 	LEAQ ·markHashes(SB), AX
@@ -360,17 +369,12 @@ numsep:
 	CMPL R9, $9
 	JLS notplain
 numok:
-	MOVQ st+0(FP), R13
-	MOVQ ST_NEV(R13), R9
-	CMPQ R9, $MAX_EVENTS
-	JAE notplain
+	EVENT_ROOM(notplain)
 	MOVQ X15, AX
 	SHLQ $16, AX
 	ORQ EV_TOKEN, AX
 	ORQ $EV_NUM, AX
-	MOVL AX, ST_EV(R13)(R9*4)
-	INCQ R9
-	MOVQ R9, ST_NEV(R13)
+	PUSH_EVENT
 	MOVQ ·hNum(SB), BX
 	CALL token<>(SB)
 	ADDQ DX, DI
@@ -413,37 +417,25 @@ hit:
 	MOVBLZX 8(R11)(R13*4), R13 // the entry's flags
 	TESTL $0x10, R13           // lfPairHead
 	JNE maybe
-	MOVQ st+0(FP), AX
-	CMPQ ST_NEV(AX), $MAX_EVENTS
-	JAE maybe
-	MOVQ DX, X7 // l, while DX holds the event
-	MOVQ X15, DX
-	SHLQ $16, DX
-	ORQ R9, DX
-	MOVQ ST_NEV(AX), R9
-	MOVL DX, ST_EV(AX)(R9*4)
-	INCQ R9
-	MOVQ R9, ST_NEV(AX)
-	MOVQ X7, DX
-	TESTL $0x09, R13 // lfNegator | lfContrast
+	MOVQ X15, AX
+	SHLQ $16, AX
+	ORQ R9, AX
+	MOVQ R13, X6 // the flags, while EVENT_ROOM takes R13
+	EVENT_ROOM(maybe)
+	PUSH_EVENT
+	MOVQ X6, AX
+	TESTL $0x09, AX // lfNegator | lfContrast
 	JEQ miss
 	// The unigram with the salt this word saw, then the salt after it.
-	MOVQ ST_SALT(AX), R9
-	XORQ BX, R9
-	TESTL $0x01, R13 // lfNegator
-	JEQ contrast
-	MOVQ SALT_UNI_NEG, R13
-	JMP salted
-contrast:
-	MOVQ K1, R13 // saltUni
+	MOVQ ST_SALT(R13), X7
+	MOVQ SALT_UNI_NEG, R9
+	TESTL $0x01, AX // lfNegator
+	JNE salted
+	MOVQ K1, R9 // saltUni
 salted:
-	MOVQ R13, ST_SALT(AX)
-	MOVQ K1, AX
-	IMULQ AX, R9
-	SHRQ CX, R9
-	MOVL R9, (R12)
-	PREFETCHT0 (R10)(R9*4)
-	MOVQ K1, R9
+	MOVQ R9, ST_SALT(R13)
+	MOVQ X7, AX
+	UNIGRAM
 	JMP bigram
 
 first:
@@ -501,12 +493,7 @@ out:
 // unigram, always with saltUni, and its bigram (BIGRAM). It is called
 // with the registers of plainWords and keeps them but AX, R9 and R13.
 TEXT token<>(SB), NOSPLIT, $0-0
-	MOVQ BX, AX
-	MOVQ K1, R9 // saltUni, and K1
-	XORQ R9, AX
-	IMULQ R9, AX
-	SHRQ CX, AX
-	MOVL AX, (R12)
-	PREFETCHT0 (R10)(AX*4)
+	MOVQ K1, AX // saltUni
+	UNIGRAM
 	BIGRAM
 	RET

@@ -2,6 +2,20 @@
 
 #include "textflag.h"
 
+// TWO_IDS adds the weights of the ids at off(DI) and off+4(DI): the first
+// to AX and BX, the second to R10 and R11.
+#define TWO_IDS(off) \
+	MOVL off(DI), DX; \
+	MOVL off+4(DI), R12; \
+	MOVWQSX (SI)(DX*4), R8; \
+	MOVWQSX 2(SI)(DX*4), R9; \
+	ADDQ R8, AX; \
+	ADDQ R9, BX; \
+	MOVWQSX (SI)(R12*4), R8; \
+	MOVWQSX 2(SI)(R12*4), R9; \
+	ADDQ R8, R10; \
+	ADDQ R9, R11
+
 // func sumWeights(w *wpair, ids *uint32, n int) (neg, pos int64)
 // Four ids a step into two pairs of sums, then the rest one at a time.
 TEXT ·sumWeights(SB), NOSPLIT, $0-40
@@ -15,26 +29,8 @@ TEXT ·sumWeights(SB), NOSPLIT, $0-40
 	CMPQ CX, $4
 	JLT one
 four:
-	MOVL (DI), DX
-	MOVL 4(DI), R12
-	MOVWQSX (SI)(DX*4), R8
-	MOVWQSX 2(SI)(DX*4), R9
-	ADDQ R8, AX
-	ADDQ R9, BX
-	MOVWQSX (SI)(R12*4), R8
-	MOVWQSX 2(SI)(R12*4), R9
-	ADDQ R8, R10
-	ADDQ R9, R11
-	MOVL 8(DI), DX
-	MOVL 12(DI), R12
-	MOVWQSX (SI)(DX*4), R8
-	MOVWQSX 2(SI)(DX*4), R9
-	ADDQ R8, AX
-	ADDQ R9, BX
-	MOVWQSX (SI)(R12*4), R8
-	MOVWQSX 2(SI)(R12*4), R9
-	ADDQ R8, R10
-	ADDQ R9, R11
+	TWO_IDS(0)
+	TWO_IDS(8)
 	ADDQ $16, DI
 	SUBQ $4, CX
 	CMPQ CX, $4
