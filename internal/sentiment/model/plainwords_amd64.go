@@ -2,12 +2,11 @@
 
 package model
 
-// plainWords takes plain words from st.s[st.i:], writing two feature ids
-// per word to ids; see plainWordsGo, which
-// it matches exactly (TestPlainWordsAsm). The assembly classifies sixteen
+// plainWords takes a run of plain words and tokens from st.s[st.i:],
+// writing two feature ids for each to ids; see plainWordsGo, which it
+// matches exactly (TestPlainWordsAsm). The assembly classifies sixteen
 // bytes at a time with SSE2 and keeps the running state in registers,
-// which the Go compiler does not manage for this loop: it takes a plain
-// word in about half the instructions of plainWordsGo.
+// which the Go compiler does not manage for this loop.
 //
 //go:noescape
 func plainWords(st *runState, ids *uint32)

@@ -209,8 +209,9 @@ func TestScanShortWord(t *testing.T) {
 	}
 }
 
-// TestPlainWord checks that scoring, which takes plainWord for the common
-// words, sums the weights of exactly the features training sees.
+// TestPlainWord checks that scoring, which takes the common words and
+// tokens through plainRun, sums the weights of exactly the features
+// training sees.
 func TestPlainWord(t *testing.T) {
 	m, err := Embedded()
 	if err != nil {
