@@ -157,6 +157,11 @@ func (d *Decoder) Decode(frame []byte, ev *Event) error {
 	if c.rkey == "" || (!c.recRead && c.recEnd == 0) {
 		return fmt.Errorf("%w: post create without rkey or record", ErrMalformed)
 	}
+	if !validRecordKey(c.rkey) {
+		// It goes into the post's at-URI and link: "/" or ".." would
+		// point them somewhere else.
+		return fmt.Errorf("%w: record key %q", ErrMalformed, c.rkey)
+	}
 	if !c.recRead {
 		// The record came before the fields that say it is a post.
 		rs := scanner{b: frame[c.recStart:c.recEnd]}
@@ -389,6 +394,22 @@ func strOrSkip(s *scanner) (string, bool) {
 		return "", false
 	}
 	return s.str()
+}
+
+// validRecordKey reports whether k has AT Protocol's record-key syntax:
+// 1 to 512 of A–Z a–z 0–9 . - _ : ~, and neither "." nor "..".
+func validRecordKey(k string) bool {
+	if len(k) == 0 || len(k) > 512 || k == "." || k == ".." {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '.' || c == '-' || c == '_' || c == ':' || c == '~') {
+			return false
+		}
+	}
+	return true
 }
 
 // URI is the at-URI of a post: at://did/app.bsky.feed.post/rkey. It is the

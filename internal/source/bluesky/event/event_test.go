@@ -59,6 +59,8 @@ func TestDecode(t *testing.T) {
 		{name: "no text", err: true, frame: `{"did":"d","time_us":5,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"k","record":{"langs":["en"]}}}`},
 		{name: "text a number", err: true, frame: `{"did":"d","time_us":5,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"k","record":{"text":1}}}`},
 		{name: "no rkey", err: true, frame: `{"did":"d","time_us":5,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","record":{"text":"x"}}}`},
+		{name: "rkey with a slash", err: true, frame: `{"did":"d","time_us":5,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"a/b","record":{"text":"x"}}}`},
+		{name: "rkey ..", err: true, frame: `{"did":"d","time_us":5,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"..","record":{"text":"x"}}}`},
 		{name: "identity without payload", err: true, frame: `{"did":"d","time_us":5,"kind":"identity"}`},
 		{name: "too deep", err: true, frame: `{"did":"d","time_us":5,"kind":"account","x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`},
 	}
