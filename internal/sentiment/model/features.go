@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"strings"
 	"unsafe"
 )
 
@@ -432,12 +433,7 @@ func (f *featurizer) plainRun(s string, i int, st *runState) int {
 			if f.nPend > pendMax-4 {
 				f.sumPending()
 			}
-			// A word or number holds two ids and takes two bytes or more
-			// with the space after it; with a "!" or "?" after it, four ids
-			// in three bytes or more: a run whose last word starts r bytes
-			// on holds at most 4r/3+4 ids, and runEnd keeps that within
-			// f.pend.
-			st.i, st.runEnd, st.prev, st.nEv = i, i+3*(pendMax-f.nPend-4)/4, f.prev, 0
+			st.i, st.room, st.prev, st.nEv = i, pendMax-f.nPend, f.prev, 0
 			st.salt = saltUni
 			if f.negScope {
 				st.salt = saltUniNeg
@@ -454,7 +450,7 @@ func (f *featurizer) plainRun(s string, i int, st *runState) int {
 			}
 			i = st.i
 			if st.atWord != 1 {
-				return i // after a word, or at one plainWord would not take
+				return i // after a token, or at a word plainWord would not take
 			}
 		}
 		if i+8 >= len(s) {
@@ -482,7 +478,7 @@ type runState struct {
 	shift  uint64 // 64 - bits
 	lex    *lexTable
 	i      int    // in: the start of a word; out: where it stopped
-	runEnd int    // no word starts after runEnd
+	room   int    // how many ids fit in the buffer; at least 2
 	prev   uint64 // the previous token's hash, in and out
 	salt   uint64 // saltUni, or saltUniNeg in a negation scope
 	n      int    // out: the words taken
@@ -501,20 +497,79 @@ const maxEvents = 16
 // they stay within p's page, which is then mapped.
 func pageTail(p *byte) bool { return uintptr(unsafe.Pointer(p))&4095 > 4096-16 }
 
-// plainWordsGo is plainWords in Go: from st.i it takes words plainRun
-// describes (up to the end of the text) that are not in capitals and that
-// the lexicon knows without flags or not at all, one space or ", " or ". "
-// apart, writing
-// their unigram and bigram ids and an event for each lexicon word.
+// What plainWords does with the byte after a token (sepClass): what
+// tokenize would do there, for the bytes it can take without a look at
+// more than the byte after.
+const (
+	sepStop    = iota // leave it to tokenize
+	sepSkip           // a byte tokenize skips: space, quotes, most symbols
+	sepWord           // a letter or digit: the next word
+	sepComma          // a clause boundary
+	sepDot            // "." a clause boundary, or ".." and more an ellipsis
+	sepMark           // "!" or "?"
+	sepDash           // "-": skipped, unless it starts "-_-" or "-.-"
+	sepAt             // "@": a mention if a letter, digit or "_" follows, else skipped
+	sepColon          // ":" or ";": a clause boundary when a space, a quote or the end follows
+	sepBracket        // ( ) [ ]: skipped unless an emoticon may start there
+)
+
+// sepClass sorts the bytes for plainWords' separators.
+var sepClass = func() (t [256]uint8) {
+	for c := range 0x80 {
+		switch {
+		case alnum[c]:
+			t[c] = sepWord
+		case c <= ' ' || c == 0x7f || strings.IndexByte("\"$%&'*+/\\_`{}|~", byte(c)) >= 0:
+			t[c] = sepSkip
+		}
+	}
+	t[','] = sepComma
+	t['.'] = sepDot
+	t['!'], t['?'] = sepMark, sepMark
+	t['-'] = sepDash
+	t['@'] = sepAt
+	t[':'], t[';'] = sepColon, sepColon
+	t['('], t[')'], t['['], t[']'] = sepBracket, sepBracket, sepBracket, sepBracket
+	return t
+}()
+
+// userByte marks the bytes of a mention after the "@".
+var userByte = func() (t [256]bool) {
+	for c := range 0x80 {
+		t[c] = alnum[c] || c == '_'
+	}
+	return t
+}()
+
+// sepGoes reports whether plainWords goes on past the separator of class
+// cl at s[i] (not the last byte when next is false): "-", ":", ";" and
+// brackets by the byte after them, next (0 at the end of the text).
+func sepGoes(cl uint8, next byte, atEnd bool) bool {
+	switch cl {
+	case sepDash:
+		return atEnd || next != '_' && next != '.'
+	case sepColon:
+		return atEnd || next == ' ' || next == '"'
+	case sepBracket:
+		return atEnd || next != ':' && next != ';' && next != '=' && next != '-'
+	}
+	return true
+}
+
+// plainWordsGo is plainWords in Go: from st.i, it takes words plainRun
+// describes that are not in capitals and that the lexicon knows without
+// flags or not at all, numbers, and between them the separators of
+// sepClass, writing two ids for each token and an event for each lexicon
+// word, other token and clause boundary.
 func plainWordsGo(st *runState, idp *uint32) {
 	s := unsafe.String(st.s, st.len)
 	i := st.i
 	shift, lex := uint(st.shift), st.lex
 	prev, salt := st.prev, st.salt
-	ids := unsafe.Slice(idp, 4*(st.runEnd-st.i)/3+4)
+	ids := unsafe.Slice(idp, st.room)
 	nIDs, n := 0, 0
 	// token writes the ids of a token that is not a word (unigram always
-	// with saltUni) and its event.
+	// with saltUni) and its event; the caller checks the room.
 	token := func(h uint64, kind uint32) {
 		ids[nIDs] = bucket(h^saltUni, shift)
 		ids[nIDs+1] = bucket(pairHash(prev, h)^saltBi, shift)
@@ -523,8 +578,10 @@ func plainWordsGo(st *runState, idp *uint32) {
 		st.ev[st.nEv] = evToken | uint32(n)<<16 | kind
 		st.nEv++
 	}
+	room := func() bool { return nIDs+2 <= len(ids) && st.nEv < maxEvents }
 	atWord := 1 // as the assembly reports: see plainwords_amd64.s
-	for i <= st.runEnd {
+words:
+	for nIDs+2 <= len(ids) {
 		rem := len(s) - i
 		if rem < 16 && pageTail(unsafe.StringData(s[i:])) {
 			break // as the assembly does
@@ -618,47 +675,87 @@ func plainWordsGo(st *runState, idp *uint32) {
 			n++
 			i += l
 		}
+		// The separators up to the next word, as tokenize takes them.
 		atWord = 0
-		if i == len(s) {
-			break
-		}
-		if c := s[i]; (c == '!' || c == '?') && st.nEv < maxEvents {
-			// A run of "!" or "?": a token, then a clause boundary.
-			j := i + 1
-			for j < len(s) && s[j] == c {
-				j++
+		for i < len(s) {
+			c := s[i]
+			cl := sepClass[c]
+			var next byte
+			if i+1 < len(s) {
+				next = s[i+1]
 			}
-			kind := uint32(evExcl)
-			if c == '?' {
-				kind = evQuest
+			if !sepGoes(cl, next, i+1 == len(s)) {
+				break words
 			}
-			if j-i > 1 {
-				kind++
-			}
-			token(markHashes[kind-1], kind)
-			salt = saltUni
-			i = j
-			if i+1 < len(s) && s[i] == ' ' && alnum[s[i+1]] {
-				i++
+			switch cl {
+			case sepWord:
 				atWord = 1
-				continue
+				continue words
+			case sepSkip, sepDash, sepBracket:
+				i++
+			case sepComma, sepColon:
+				if st.nEv == maxEvents {
+					break words
+				}
+				st.ev[st.nEv] = evBoundary | uint32(n)<<16
+				st.nEv++
+				salt = saltUni
+				i++
+			case sepDot:
+				j := i + 1
+				for j < len(s) && s[j] == '.' {
+					j++
+				}
+				if j-i == 1 {
+					if st.nEv == maxEvents {
+						break words
+					}
+					st.ev[st.nEv] = evBoundary | uint32(n)<<16
+					st.nEv++
+				} else {
+					if !room() {
+						break words
+					}
+					token(hEllipsis, evEllipsis)
+				}
+				salt = saltUni
+				i = j
+			case sepMark:
+				// A run of "!" or "?": a token, then a clause boundary.
+				if !room() {
+					break words
+				}
+				j := i + 1
+				for j < len(s) && s[j] == c {
+					j++
+				}
+				kind := uint32(evExcl)
+				if c == '?' {
+					kind = evQuest
+				}
+				if j-i > 1 {
+					kind++
+				}
+				token(evHashes[kind-1], kind)
+				salt = saltUni
+				i = j
+			case sepAt:
+				if !userByte[next] || i+1 == len(s) {
+					i++
+					continue
+				}
+				if !room() {
+					break words
+				}
+				j := i + 1
+				for j < len(s) && userByte[s[j]] {
+					j++
+				}
+				token(hUser, evUser)
+				i = j
+			default:
+				break words
 			}
-			break
-		}
-		if i+1 < len(s) && s[i] == ' ' && alnum[s[i+1]] {
-			i++
-			atWord = 1
-			continue
-		}
-		if i+2 < len(s) && (s[i] == ',' || s[i] == '.') && s[i+1] == ' ' && alnum[s[i+2]] && st.nEv < maxEvents {
-			// A clause boundary (tokenize's for ',' and '.'): the end of
-			// any negation scope.
-			salt = saltUni
-			st.ev[st.nEv] = evBoundary | uint32(n)<<16
-			st.nEv++
-			i += 2
-			atWord = 1
-			continue
 		}
 		break
 	}
@@ -794,13 +891,19 @@ func (f *featurizer) replayToken(kind uint32) {
 		if kind == evQuest2 {
 			f.nQuest += 2
 		}
+	case evEllipsis:
+		f.lastKind = int(kEllipsis)
+		f.nEllipsis++
+	case evUser:
+		f.lastKind = int(kUser)
+		f.nUsers++
 	default: // evNum
 		f.lastKind = int(kNum)
 	}
 	f.sinceNeg++
 	f.pairHead = false
 	f.boost2, f.boost1 = f.boost1, 0
-	if kind != evNum {
+	if kind != evNum && kind != evUser {
 		f.boundary()
 	}
 }
@@ -816,24 +919,26 @@ const (
 	evKindMask = 7
 )
 
-// Kinds of token events; evExcl..evQuest2 index markHashes from 1.
+// Kinds of token events, which index evHashes from 1.
 const (
-	evExcl   = 1 // "!"
-	evExcl2  = 2 // "!!", "!!!", …
-	evQuest  = 3
-	evQuest2 = 4
-	evNum    = 5 // a number: digits only, as token sees "0"
+	evExcl     = 1 // "!"
+	evExcl2    = 2 // "!!", "!!!", …
+	evQuest    = 3
+	evQuest2   = 4
+	evNum      = 5 // a number: digits only, as token sees "0"
+	evEllipsis = 6 // "..", "...", …
+	evUser     = 7 // a mention
 )
 
-// markHashes are the hashes of the tokens for "!", "!!", "?", "??",
-// indexed by kind-1; hNum is that of a number.
+// hNum is the hash of a number's token; evHashes holds the hashes of the
+// tokens of each kind of token event, indexed by kind-1.
 var (
-	markHashes = [4]uint64{hExcl, hExcl2, hQuest, hQuest2}
-	hNum       = func() uint64 {
+	hNum = func() uint64 {
 		var b [maxWord + 8]byte
 		b[0] = '0'
 		return hashWord(&b, 1)
 	}()
+	evHashes = [7]uint64{hExcl, hExcl2, hQuest, hQuest2, hNum, hEllipsis, hUser}
 )
 
 // countPlain adds n plain words (no lexicon hit, not in capitals) to the

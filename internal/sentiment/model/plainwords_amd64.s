@@ -9,7 +9,7 @@
 #define ST_SHIFT 24
 #define ST_LEX 32
 #define ST_I 40
-#define ST_RUNEND 48
+#define ST_ROOM 48
 #define ST_PREV 56
 #define ST_SALT 64
 #define ST_N 72
@@ -20,8 +20,21 @@
 #define EV_BOUNDARY $0x40000000
 #define EV_TOKEN $0x80000000
 #define EV_NUM 5
+#define EV_ELLIPSIS 6
+#define EV_USER 7
 #define ST_NIDS 160
 #define SALT_UNI_NEG $0xc2b2ae3d27d4eb4f
+
+// sepClass's classes (TestRunStateLayout checks them).
+#define SEP_STOP 0
+#define SEP_SKIP 1
+#define SEP_WORD 2
+#define SEP_COMMA 3
+#define SEP_DOT 4
+#define SEP_MARK 5
+#define SEP_DASH 6
+#define SEP_AT 7
+#define SEP_COLON 8
 
 // Offset of lexTable.filter (TestRunStateLayout checks it).
 #define LEX_FILTER 393216
@@ -72,6 +85,12 @@
 	INCQ R9; \
 	MOVQ R9, ST_NEV(R13)
 
+// ROOM goes to full when no token may start writing its two ids at R12.
+#define ROOM(full) \
+	MOVQ X13, R9; \
+	CMPQ R12, R9; \
+	JA full
+
 // BIGRAM writes the bigram id of the token with hash BX after the one in
 // X14 (bucket(pairHash(prev, h) ^ saltBi)), prefetches its weights, steps
 // R12 past both ids and makes BX the previous token. R9 must hold K1.
@@ -94,8 +113,9 @@
 	MOVQ BX, X14
 
 // Registers:
-//   SI text, DI i, R8 min(len-16, runEnd), R14 len, R10 weights, CX shift,
-//   R11 lexicon, R12 where the next id goes, X14 prev, X15 words taken;
+//   SI text, DI i, R8 len-16, R14 len, R10 weights, CX shift,
+//   R11 lexicon, R12 where the next id goes, X13 the last place a
+//   token's two ids may start, X14 prev, X15 words taken;
 //   X8..X12 the bytes 0x2f 0x3a 0x20 0x60 0x7b;
 //   AX BX DX R9 R13 scratch; DX holds the word's length l, BX its address
 //   and then its hash.
@@ -113,13 +133,13 @@ TEXT ·plainWords(SB), NOSPLIT, $0-16
 	MOVQ ST_SHIFT(AX), CX
 	MOVQ ST_LEX(AX), R11
 	MOVQ ST_I(AX), DI
-	MOVQ ST_RUNEND(AX), R8
-	LEAQ -16(R14), R9
-	CMPQ R9, R8
-	CMOVQLT R9, R8
+	LEAQ -16(R14), R8
 	MOVQ ST_PREV(AX), BX
 	MOVQ BX, X14
 	MOVQ ids+8(FP), R12
+	MOVQ ST_ROOM(AX), R9
+	LEAQ -8(R12)(R9*4), R9
+	MOVQ R9, X13
 	PXOR X15, X15
 
 	MOVOU ·classifyBytes+0(SB), X8
@@ -260,43 +280,79 @@ bigram:
 	ADDQ DX, DI
 
 next:
-	// After a word or number: the next word one space on, or after ", "
-	// or ". " (a clause boundary, which ends a negation scope), or a run
-	// of "!" or "?".
+	// After a token: the separators up to the next word, as tokenize
+	// takes them (sepClass, sepGoes).
 	CMPQ DI, R14
 	JGE after
 	MOVBLZX (SI)(DI*1), AX
-	CMPL AX, $0x20
-	JNE punct
-space:
-	LEAQ 1(DI), R9
-	CMPQ R9, R14
-	JGE after
-	MOVBLZX 1(SI)(DI*1), AX
-	LEAQ ·alnum(SB), R9
-	CMPB (R9)(AX*1), $0
-	JEQ after
+	LEAQ ·sepClass(SB), R13
+	MOVBLZX (R13)(AX*1), R9
+	CMPL R9, $SEP_SKIP
+	JNE sep
+skip:
 	INCQ DI
-	JMP loop
-punct:
-	CMPL AX, $0x21 // '!'
-	JEQ mark
-	CMPL AX, $0x3f // '?'
-	JEQ mark
-	CMPL AX, $0x2c // ','
-	JEQ boundary
-	CMPL AX, $0x2e // '.'
-	JNE after
-boundary:
-	LEAQ 2(DI), AX
-	CMPQ AX, R14
+	CMPQ DI, R14
 	JGE after
-	CMPB 1(SI)(DI*1), $0x20
-	JNE after
-	MOVBLZX 2(SI)(DI*1), AX
-	LEAQ ·alnum(SB), R9
-	CMPB (R9)(AX*1), $0
+	MOVBLZX (SI)(DI*1), AX
+	MOVBLZX (R13)(AX*1), R9
+	CMPL R9, $SEP_SKIP
+	JEQ skip
+sep:
+	// R9 is the class of the byte AX at DI; R13 holds sepClass.
+	CMPL R9, $SEP_WORD
+	JNE notword
+	ROOM(maybe)
+	JMP loop
+notword:
+	CMPL R9, $SEP_COMMA
+	JEQ comma
+	CMPL R9, $SEP_MARK
+	JEQ mark
+	CMPL R9, $SEP_DOT
+	JEQ dot
+	CMPL R9, $SEP_AT
+	JEQ at
+	CMPL R9, $SEP_STOP
 	JEQ after
+	// "-", ":", ";" and brackets: by the byte after them.
+	LEAQ 1(DI), BX
+	CMPQ BX, R14
+	JGE lastsep
+	MOVBLZX (SI)(BX*1), DX
+	CMPL R9, $SEP_DASH
+	JNE notdash
+	CMPL DX, $0x5f // '_'
+	JEQ after
+	CMPL DX, $0x2e // '.'
+	JEQ after
+	JMP skip
+notdash:
+	CMPL R9, $SEP_COLON
+	JNE bracket
+	CMPL DX, $0x20
+	JEQ comma
+	CMPL DX, $0x22 // '"'
+	JEQ comma
+	JMP after
+bracket:
+	CMPL DX, $0x3a // ':'
+	JEQ after
+	CMPL DX, $0x3b // ';'
+	JEQ after
+	CMPL DX, $0x3d // '='
+	JEQ after
+	CMPL DX, $0x2d // '-'
+	JEQ after
+	JMP skip
+lastsep:
+	// The last byte of the text: a colon is a clause boundary, the
+	// others are skipped.
+	CMPL R9, $SEP_COLON
+	JNE skip
+
+comma:
+	// A clause boundary (tokenize's for ',', ';', ':' and '.'): the end of
+	// any negation scope.
 	EVENT_ROOM(after)
 	MOVQ X15, AX
 	SHLQ $16, AX
@@ -304,8 +360,25 @@ boundary:
 	PUSH_EVENT
 	MOVQ K1, R9 // saltUni
 	MOVQ R9, ST_SALT(R13)
-	ADDQ $2, DI
-	JMP loop
+	INCQ DI
+	JMP next
+
+dot:
+	// One "." is a clause boundary; more are an ellipsis, a token.
+	MOVL $1, DX
+dotrun:
+	LEAQ (DI)(DX*1), R9
+	CMPQ R9, R14
+	JGE dotend
+	CMPB (SI)(R9*1), $0x2e
+	JNE dotend
+	INCL DX
+	JMP dotrun
+dotend:
+	CMPL DX, $1
+	JEQ comma
+	MOVL $EV_ELLIPSIS, BX
+	JMP tokenev
 
 mark:
 	// A run of the mark in AX, DX bytes long.
@@ -326,27 +399,55 @@ markend:
 	MOVL $3, BX
 markone:
 	CMPL DX, $1
-	JEQ marktoken
+	JEQ tokenev
 	INCL BX
-marktoken:
+
+tokenev:
+	// A token of kind BX and DX bytes, then a clause boundary.
+	ROOM(after)
 	EVENT_ROOM(after)
 	MOVQ X15, AX
 	SHLQ $16, AX
 	ORQ BX, AX
 	ORQ EV_TOKEN, AX
 	PUSH_EVENT
-	MOVQ K1, R9 // saltUni: a clause boundary after the mark
+	MOVQ K1, R9 // saltUni: a clause boundary after the token
 	MOVQ R9, ST_SALT(R13)
-	LEAQ ·markHashes(SB), AX
+	LEAQ ·evHashes(SB), AX
 	MOVQ -8(AX)(BX*8), BX
 	CALL token<>(SB)
 	ADDQ DX, DI
-	// Only a word one space on continues the run.
-	CMPQ DI, R14
-	JGE after
-	CMPB (SI)(DI*1), $0x20
-	JEQ space
-	JMP after
+	JMP next
+
+at:
+	// "@" and a letter, digit or "_": a mention, up to the first byte
+	// that is none of these. Else the "@" is skipped.
+	LEAQ 1(DI), DX
+	CMPQ DX, R14
+	JGE skip
+	MOVBLZX (SI)(DX*1), AX
+	LEAQ ·userByte(SB), BX
+	CMPB (BX)(AX*1), $0
+	JEQ skip
+userrun:
+	INCQ DX
+	CMPQ DX, R14
+	JGE userend
+	MOVBLZX (SI)(DX*1), AX
+	CMPB (BX)(AX*1), $0
+	JNE userrun
+userend:
+	ROOM(after)
+	EVENT_ROOM(after)
+	MOVQ X15, AX
+	SHLQ $16, AX
+	ORQ EV_TOKEN, AX
+	ORQ $EV_USER, AX
+	PUSH_EVENT
+	MOVQ ·hUser(SB), BX
+	CALL token<>(SB)
+	MOVQ DX, DI
+	JMP next
 
 number:
 	// A number: digits only (no letter among its l bytes), and not
@@ -381,11 +482,8 @@ numok:
 	JMP next
 
 slow:
-	// Past runEnd, or fewer than sixteen bytes left: then read sixteen
-	// only within the page, and ignore those past the end.
-	MOVQ st+0(FP), AX
-	CMPQ DI, ST_RUNEND(AX)
-	JGT maybe
+	// Fewer than sixteen bytes left: then read sixteen only within the
+	// page, and ignore those past the end.
 	LEAQ (SI)(DI*1), BX
 	MOVQ R14, AX
 	SUBQ DI, AX // rem, 1 to 15

@@ -21,7 +21,7 @@ func TestRunStateLayout(t *testing.T) {
 		{"shift", unsafe.Offsetof(st.shift), 24},
 		{"lex", unsafe.Offsetof(st.lex), 32},
 		{"i", unsafe.Offsetof(st.i), 40},
-		{"runEnd", unsafe.Offsetof(st.runEnd), 48},
+		{"room", unsafe.Offsetof(st.room), 48},
 		{"prev", unsafe.Offsetof(st.prev), 56},
 		{"salt", unsafe.Offsetof(st.salt), 64},
 		{"n", unsafe.Offsetof(st.n), 72},
@@ -36,6 +36,21 @@ func TestRunStateLayout(t *testing.T) {
 	}
 	if o := unsafe.Offsetof(lexEntry{}.flags); o != 8 {
 		t.Errorf("lexEntry.flags at %d, the assembly reads 8", o)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want uint8
+	}{
+		{"sepStop", sepStop, 0}, {"sepSkip", sepSkip, 1}, {"sepWord", sepWord, 2}, {"sepComma", sepComma, 3},
+		{"sepDot", sepDot, 4}, {"sepMark", sepMark, 5}, {"sepDash", sepDash, 6}, {"sepAt", sepAt, 7},
+		{"sepColon", sepColon, 8}, {"sepBracket", sepBracket, 9},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s is %d, the assembly has %d", c.name, c.got, c.want)
+		}
+	}
+	if evEllipsis != 6 || evUser != 7 || evNum != 5 {
+		t.Errorf("token event kinds differ from the assembly's")
 	}
 	if maxEvents != 16 || len(st.ev) != maxEvents {
 		t.Errorf("maxEvents is %d, the assembly holds 16", maxEvents)
@@ -101,10 +116,12 @@ func TestPlainWordsAsm(t *testing.T) {
 	}
 	texts := syntheticPosts(500, 7)
 	texts = append(texts, strings.Repeat("a! ", 100), strings.Repeat("1 ", 100), strings.Repeat("a ", 100),
-		strings.Repeat("good! bad? ", 40), strings.Repeat("no, ", 60), strings.Repeat("x 1! ", 60))
-	alphabet := []rune("aAbBoOhHwWxXTD09'`.,:_-!? #@&\u00e9\u2019😂")
+		strings.Repeat("good! bad? ", 40), strings.Repeat("no, ", 60), strings.Repeat("x 1! ", 60),
+		strings.Repeat("a!", 100), strings.Repeat("@u ", 100), strings.Repeat("\"a\" ", 60), strings.Repeat("a... ", 60))
+	alphabet := []rune("aAbBoOhHwWxXTD09'`.,:;_-!? #@&\"()[]=<>^*/\t\n\u00e9\u2019😂")
 	words := []string{"the", "good", "bad", "not", "very", "hello", "World", "LOL", "OK", "sooo", "abcdefgh", "abcdefghi", "http", "www", "xD", "T_T", "o.O", "x", "I", "a1", "9am", "but", "never", "so", "really", "barely", "2016", "10!", "3.39", "1,000", "9:30", "2nd", "100", "wow!!!", "why??", "no?", "5!",
-		"wonderful", "Unbelievable", "HORRIBLEDAY", "abcdefghijklmno", "abcdefghijklmnop", "a12345678b", "aabbccddeeffgg", "wwwxample", "disappointed", "aaabbbcccdddeee"}
+		"wonderful", "Unbelievable", "HORRIBLEDAY", "abcdefghijklmno", "abcdefghijklmnop", "a12345678b", "aabbccddeeffgg", "wwwxample", "disappointed", "aaabbbcccdddeee",
+		"@user", "@", "@_x", "\"", "...", "..", "-", "-_-", "-.-", ":)", "(:", "(", ")", "[", "]", "):", ":", ";", ": ", "&amp", "*", "(-:", "x-D"}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for range 3000 {
 		var b strings.Builder
@@ -113,7 +130,7 @@ func TestPlainWordsAsm(t *testing.T) {
 				b.WriteRune(alphabet[rng.IntN(len(alphabet))])
 			} else {
 				b.WriteString(words[rng.IntN(len(words))])
-				b.WriteString([]string{" ", " ", ".", ",", "!", ", ", ". ", ",  "}[rng.IntN(8)])
+				b.WriteString([]string{" ", " ", ".", ",", "!", ", ", ". ", ",  ", "\" ", " \"", "...", ": ", " - ", " (", ") ", "", "@"}[rng.IntN(17)])
 			}
 		}
 		texts = append(texts, b.String())
@@ -137,17 +154,13 @@ func TestPlainWordsAsm(t *testing.T) {
 				in := runState{
 					s: unsafe.StringData(s), len: len(s),
 					w: unsafe.SliceData(m.sparse), shift: uint64(64 - m.bits), lex: m.lex,
-					i: i, runEnd: i + rng.IntN(3)*rng.IntN(20), prev: rng.Uint64(), salt: salt,
+					i: i, room: 4 + rng.IntN(pendMax-3), prev: rng.Uint64(), salt: salt,
 				}
-				if rng.IntN(2) == 0 {
-					in.runEnd = len(s)
+				if rng.IntN(4) == 0 {
+					in.room = 4 + rng.IntN(8)
 				}
 				var gotIDs, wantIDs [pendMax]uint32
 				got, want := in, in
-				if n := 4*(in.runEnd-i)/3 + 4; n > pendMax {
-					in.runEnd = i + 3*(pendMax-4)/4
-					got.runEnd, want.runEnd = in.runEnd, in.runEnd
-				}
 				plainWords(&got, &gotIDs[0])
 				plainWordsGo(&want, &wantIDs[0])
 				if got != want || gotIDs != wantIDs {
