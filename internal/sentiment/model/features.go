@@ -3,7 +3,6 @@ package model
 import (
 	"encoding/binary"
 	"math"
-	"math/bits"
 	"strings"
 	"unsafe"
 )
@@ -414,58 +413,41 @@ const (
 
 // plainRun is tokenize and word fused for runs of the most common tokens,
 // in scoring mode (f.w set) with plainRunFlags: words of one to fifteen
-// ASCII letters and digits starting with a letter (the words scanShortWord
-// and scanMediumWord take), each followed by the end of the text or by
-// neither a letter, a digit, an apostrophe nor a non-ASCII byte, with no
-// letter three times in a row, that cannot start a link or a letter
-// emoticon; numbers; runs of "!" or "?"; one space apart or with ", " or
-// ". " between them. It returns the index where it stopped, or i when the
-// token at i is not such.
+// ASCII letters and digits (the words scanShortWord and scanMediumWord
+// take), each followed by the end of the text or by neither a letter, a
+// digit, an apostrophe nor a non-ASCII byte, with no letter three times in
+// a row, that cannot start a link or a letter emoticon; numbers; and
+// between them the separators of sepClass. It returns the index where it
+// stopped, i when the token at i is not such.
 //
-// plainWords takes them, but for words in capitals and the heads of
-// two-word lexicon entries, with the running state in a runState, and
-// records the lexicon words, tokens and clause boundaries for replay;
-// plainWord takes the others, one at a time. TestPlainWord checks that
-// scoring sums exactly the weights of the features training sees.
-func (f *featurizer) plainRun(s string, i int, st *runState) int {
-	for {
-		if !f.pairHead || (f.lastKind != int(kWord) && f.lastKind != int(kHashtag)) {
-			if f.nPend > pendMax-4 {
-				f.sumPending()
-			}
-			st.i, st.room, st.prev, st.nEv = i, pendMax-f.nPend, f.prev, 0
-			st.salt = saltUni
-			if f.negScope {
-				st.salt = saltUniNeg
-			}
-			plainWords(st, &f.pend[f.nPend])
-			if st.nIDs > 0 {
-				f.nPend += st.nIDs
-				f.prev = st.prev
-				if st.nEv == 0 {
-					f.countPlain(st.n)
-				} else {
-					f.replay(st)
-				}
-			}
-			i = st.i
-			if st.atWord != 1 {
-				return i // after a token, or at a word plainWord would not take
-			}
-		}
-		if i+8 >= len(s) {
-			return i // plainWord reads s[i+8]
-		}
-		j := f.plainWord(s, i)
-		if j == i {
-			return i
-		}
-		i = j
-		if i+9 >= len(s) || s[i] != ' ' || !alnum[s[i+1]] {
-			return i
-		}
-		i++
+// plainWords takes them, with the running state in a runState, and
+// records what replay must do for its lexicon words, words in capitals,
+// words after the head of a two-word entry, tokens and clause boundaries.
+// TestPlainWord checks that scoring sums exactly the weights of the
+// features training sees.
+func (f *featurizer) plainRun(i int, st *runState) int {
+	if f.nPend > pendMax-4 {
+		f.sumPending()
 	}
+	st.i, st.room, st.prev, st.nEv, st.evw = i, pendMax-f.nPend, f.prev, 0, 0
+	st.salt = saltUni
+	if f.negScope {
+		st.salt = saltUniNeg
+	}
+	if f.pairHead && (f.lastKind == int(kWord) || f.lastKind == int(kHashtag)) {
+		st.evw = evwPair
+	}
+	plainWords(st, &f.pend[f.nPend])
+	if st.nIDs > 0 {
+		f.nPend += st.nIDs
+		if st.nEv == 0 {
+			f.countPlain(st.n)
+		} else {
+			f.replay(st)
+		}
+		f.prev = st.prev
+	}
+	return st.i
 }
 
 // runState is plainWords' input and output; tokenize fills in the text
@@ -486,7 +468,16 @@ type runState struct {
 	nEv    int    // out: the events in ev
 	ev     [maxEvents]uint32
 	nIDs   int // out: the feature ids written
+	evw    int // in: evwPair after the head of a two-word entry; the assembly's own use inside
+	hs     [maxEvents]uint64 // out: the hash of the word of each word event
 }
+
+// Bits of runState.evw: the next word is an event, as it follows the head
+// of a two-word entry (evwPair), or as it is in capitals (evwCaps).
+const (
+	evwPair = 1
+	evwCaps = 2
+)
 
 // maxEvents bounds the events of one run.
 const maxEvents = 16
@@ -565,7 +556,7 @@ func plainWordsGo(st *runState, idp *uint32) {
 	s := unsafe.String(st.s, st.len)
 	i := st.i
 	shift, lex := uint(st.shift), st.lex
-	prev, salt := st.prev, st.salt
+	prev, salt, evw := st.prev, st.salt, st.evw
 	ids := unsafe.Slice(idp, st.room)
 	nIDs, n := 0, 0
 	// token writes the ids of a token that is not a word (unigram always
@@ -577,6 +568,7 @@ func plainWordsGo(st *runState, idp *uint32) {
 		prev = h
 		st.ev[st.nEv] = evToken | uint32(n)<<16 | kind
 		st.nEv++
+		evw = 0
 	}
 	room := func() bool { return nIDs+2 <= len(ids) && st.nEv < maxEvents }
 	atWord := 1 // as the assembly reports: see plainwords_amd64.s
@@ -645,7 +637,7 @@ words:
 			}
 			atWord = 1
 			if letters == upper && upper >= 2 {
-				break // in capitals
+				evw |= evwCaps // in capitals
 			}
 			h := uint64(l)*0x9e3779b97f4a7c15 ^ 0x6a09e667f3bcc909
 			for k := 0; k < l; k += 8 {
@@ -653,13 +645,29 @@ words:
 				h ^= h >> 31
 			}
 			saltAfter := salt // the salt of the words after this one
-			if slot, ok := lex.slot(h); ok {
-				fl := lex.slots[slot].flags
-				if fl&lfPairHead != 0 || st.nEv == maxEvents {
+			slot, ok := lex.slot(h)
+			if ok || evw != 0 {
+				// An event: a lexicon word, a word in capitals or one
+				// after the head of a two-word entry.
+				if st.nEv == maxEvents {
 					break
 				}
-				st.ev[st.nEv] = uint32(n)<<16 | slot
+				ev := uint32(n)<<16 | evNoEntry
+				var fl uint8
+				if ok {
+					ev = uint32(n)<<16 | slot
+					fl = lex.slots[slot].flags
+				}
+				if evw&evwCaps != 0 {
+					ev |= evCaps
+				}
+				st.hs[st.nEv] = h
+				st.ev[st.nEv] = ev
 				st.nEv++
+				evw = 0
+				if fl&lfPairHead != 0 {
+					evw = evwPair
+				}
 				switch {
 				case fl&lfNegator != 0:
 					saltAfter = saltUniNeg
@@ -759,99 +767,20 @@ words:
 		}
 		break
 	}
-	st.i, st.prev, st.salt, st.n, st.nIDs, st.atWord = i, prev, salt, n, nIDs, atWord
-}
-
-// plainWord is plainRun for one word, with everything plainWords leaves:
-// lexicon hits, two-word entries, capitals. It returns the index after the
-// word, or i when the word is not such. The features are word's; the token
-// is filled in only for wordRest.
-func (f *featurizer) plainWord(s string, i int) int {
-	v := load8(s[i : i+8])
-	isAl, letter := classify8(v)
-	l := bits.TrailingZeros64(^isAl&hi8) >> 3
-	var next byte
-	if l < 8 {
-		next = byte(v >> (8 * uint(l) & 63))
-	} else {
-		next = s[i+8]
-	}
-	if !plainEnd[next] {
-		return i
-	}
-	if pf := plainFirst[byte(v)]; pf != 0 {
-		// What tokenize checks before it scans a word.
-		b1 := byte(v >> 8)
-		if pf == pfDigit || pf == pfH && next == ':' || pf == pfW && next == '.' ||
-			pf == pfEmot && (b1 == 'D' || b1 == '_' || b1 == '.') {
-			return i
-		}
-	}
-	mask := byteMasks[l&7]
-	if l == 8 {
-		mask = ^uint64(0)
-	}
-	v &= mask
-	lower := v | 0x2020202020202020&mask
-	if triple(lower, mask) {
-		return i
-	}
-	h := (uint64(l)*0x9e3779b97f4a7c15 ^ 0x6a09e667f3bcc909 ^ lower) * 0xbf58476d1ce4e5b9
-	h ^= h >> 31
-	letterHi := letter & mask
-	upperHi := letterHi &^ (v << 2)
-	caps := letterHi&(v<<2) == 0 && upperHi&(upperHi-1) != 0
-
-	f.nTok++
-	prevKind := f.lastKind
-	f.lastKind = int(kWord)
-	e := f.lex.get(h)
-	neg := f.negScope
-	if neg {
-		f.emit(h ^ saltUniNeg)
-	}
-	if !neg || f.flags&ffNegBoth != 0 {
-		f.emit(h ^ saltUni)
-	}
-	var be *lexEntry
-	pair := pairHash(f.prev, h)
-	if f.pairHead && (prevKind == int(kWord) || prevKind == int(kHashtag)) {
-		be = f.lex.get(pair)
-	}
-	if f.flags&ffBigram != 0 {
-		f.emit(pair ^ saltBi)
-	}
-	if f.flags&ffTrigram != 0 {
-		f.emit(pairHash(pairHash(f.prev2, f.prev), h) ^ saltTri)
-	}
-	f.prev2, f.prev = f.prev, h
-	f.nWordsLetters++
-	if e == nil && be == nil && !caps && f.flags&(ffPrefix|ffChar) == 0 {
-		f.pairHead = false
-		f.vdNeu++
-		f.sinceNeg++
-		f.boost2, f.boost1 = f.boost1, 0
-		return i + l
-	}
-	t := &f.tok
-	t.kind, t.flags, t.n, t.h, t.h1 = kWord, 0, l, h, h
-	if caps {
-		t.flags = tfCaps
-	}
-	binary.LittleEndian.PutUint64(t.norm[0:], lower)
-	binary.LittleEndian.PutUint64(t.norm[8:], 0)
-	f.wordRest(t, e, be, neg)
-	return i + l
+	st.i, st.prev, st.salt, st.n, st.nIDs, st.atWord, st.evw = i, prev, salt, n, nIDs, atWord, evw
 }
 
 // replay brings f up to date with a run of plainWords: its plain words
 // count as word would have counted them, and its events, in order, do what
 // word and boundary would have done at their places in the run: wordRest
-// for a lexicon word (its unigram and bigram ids are already held), the
-// end of a negation scope for a clause boundary.
+// for a word event (its unigram and bigram ids are already held), with the
+// two-word entry it ends if it follows the head of one, and the end of a
+// negation scope for a clause boundary. f.prev is still the hash of the
+// token before the run.
 func (f *featurizer) replay(st *runState) {
 	done := 0 // the words of the run accounted for
-	for _, ev := range st.ev[:st.nEv] {
+	prev := f.prev
+	for j, ev := range st.ev[:st.nEv] {
 		k := int(ev >> 16 & evWordMask)
 		f.countPlain(k - done)
 		done = k
@@ -863,12 +792,24 @@ func (f *featurizer) replay(st *runState) {
 			f.replayToken(ev & evKindMask)
 			continue
 		}
+		h := st.hs[j]
+		var e, be *lexEntry
+		if ev&evNoEntry == 0 {
+			e = &f.lex.slots[ev&(lexSize-1)]
+		}
+		if f.pairHead && (f.lastKind == int(kWord) || f.lastKind == int(kHashtag)) {
+			be = f.lex.get(pairHash(prev, h))
+		}
+		prev = h
 		f.nTok++
 		f.lastKind = int(kWord)
 		f.nWordsLetters++
 		t := &f.tok
 		t.kind, t.flags = kWord, 0
-		f.wordRest(t, &f.lex.slots[ev&(lexSize-1)], nil, f.negScope)
+		if ev&evCaps != 0 {
+			t.flags = tfCaps
+		}
+		f.wordRest(t, e, be, f.negScope)
 		done = k + 1
 	}
 	f.countPlain(st.n - done)
@@ -909,13 +850,16 @@ func (f *featurizer) replayToken(kind uint32) {
 }
 
 // An event of plainWords is k<<16 | slot for the k-th word of the run,
-// which the lexicon knows (slot is its entry); evBoundary | k<<16 for a
-// clause boundary (", " or ". ") before the k-th word; or evToken | k<<16
-// | kind for a number or a run of "!" or "?" after k words.
+// which the lexicon knows (slot is its entry), or k<<16 | evNoEntry for one
+// it does not know, either with evCaps if the word is in capitals;
+// evBoundary | k<<16 for a clause boundary before the k-th word; or
+// evToken | k<<16 | kind for another token after k words.
 const (
 	evBoundary = 1 << 30
 	evToken    = 1 << 31
-	evWordMask = 1<<14 - 1
+	evNoEntry  = 1 << 29
+	evCaps     = 1 << 15
+	evWordMask = 1<<13 - 1
 	evKindMask = 7
 )
 

@@ -23,6 +23,9 @@
 #define EV_ELLIPSIS 6
 #define EV_USER 7
 #define ST_NIDS 160
+#define ST_EVW 168
+#define ST_HS 176
+#define EV_NOENTRY $0x20000000
 #define SALT_UNI_NEG $0xc2b2ae3d27d4eb4f
 
 // sepClass's classes (TestRunStateLayout checks them).
@@ -121,8 +124,8 @@
 //   and then its hash.
 // (An ABI0 function may use R14 and X15: the wrapper restores them.)
 //
-// st.atWord on return: 0 after a word, 1 at a word plainWord may take, 2 at
-// one it would not (tokenize's general path takes it).
+// st.atWord on return: 0 after a token; at a word it did not take, 1 where
+// only the room for ids or events ran out or the page ends, else 2.
 
 // func plainWords(st *runState, ids *uint32)
 TEXT ·plainWords(SB), NOSPLIT, $0-16
@@ -201,7 +204,10 @@ firstok:
 	ANDL R13, AX
 	LEAL -1(AX), R9
 	TESTL AX, R9
-	JNE maybe
+	JEQ hash
+	// In capitals: the word will be an event, with the caps bit.
+	MOVQ st+0(FP), R9
+	ORB $2, ST_EVW(R9)
 
 hash:
 	// h: hashWord of the word's bytes with bit 5 set, one round per
@@ -271,6 +277,9 @@ miss:
 	// h) ^ saltBi): their ids go to ids, and their weights are fetched
 	// into the cache now, to be added at the end of the post.
 	MOVQ st+0(FP), R13
+	CMPB ST_EVW(R13), $0
+	JNE evmiss
+uni:
 	MOVQ ST_SALT(R13), AX
 	UNIGRAM
 bigram:
@@ -411,6 +420,7 @@ tokenev:
 	ORQ BX, AX
 	ORQ EV_TOKEN, AX
 	PUSH_EVENT
+	MOVB $0, ST_EVW(R13)
 	MOVQ K1, R9 // saltUni: a clause boundary after the token
 	MOVQ R9, ST_SALT(R13)
 	LEAQ ·evHashes(SB), AX
@@ -444,6 +454,7 @@ userend:
 	ORQ EV_TOKEN, AX
 	ORQ $EV_USER, AX
 	PUSH_EVENT
+	MOVB $0, ST_EVW(R13)
 	MOVQ ·hUser(SB), BX
 	CALL token<>(SB)
 	MOVQ DX, DI
@@ -476,6 +487,7 @@ numok:
 	ORQ EV_TOKEN, AX
 	ORQ $EV_NUM, AX
 	PUSH_EVENT
+	MOVB $0, ST_EVW(R13)
 	MOVQ ·hNum(SB), BX
 	CALL token<>(SB)
 	ADDQ DX, DI
@@ -507,23 +519,35 @@ atend:
 	JMP havenext
 
 hit:
-	// R9 is the word's slot. The head of a two-word entry goes to
-	// plainWord; any other word is taken, with an event for replay:
-	// k<<16 | slot. A negator or "but" changes the salt of the words
-	// after it.
+	// R9 is the word's slot: the word is an event for replay, k<<16 |
+	// slot, and its hash goes to st.hs.
 	LEAQ (R9)(R9*2), R13
 	MOVBLZX 8(R11)(R13*4), R13 // the entry's flags
-	TESTL $0x10, R13           // lfPairHead
-	JNE maybe
 	MOVQ X15, AX
 	SHLQ $16, AX
 	ORQ R9, AX
 	MOVQ R13, X6 // the flags, while EVENT_ROOM takes R13
+
+wordev:
+	// The event in AX, with the caps bit (evCaps) if the word is in
+	// capitals; X6 holds the entry's flags. The head of a two-word entry
+	// makes the next word an event (the pair bit of st.evw); a negator or
+	// "but" changes the salt of the words after it.
+	MOVQ st+0(FP), R9
+	MOVBLZX ST_EVW(R9), R9
+	ANDL $2, R9
+	SHLL $14, R9
+	ORL R9, AX
 	EVENT_ROOM(maybe)
+	MOVQ BX, ST_HS(R13)(R9*8)
 	PUSH_EVENT
 	MOVQ X6, AX
+	SHRL $4, AX // lfPairHead
+	ANDL $1, AX
+	MOVB AX, ST_EVW(R13)
+	MOVQ X6, AX
 	TESTL $0x09, AX // lfNegator | lfContrast
-	JEQ miss
+	JEQ uni
 	// The unigram with the salt this word saw, then the salt after it.
 	MOVQ ST_SALT(R13), X7
 	MOVQ SALT_UNI_NEG, R9
@@ -535,6 +559,15 @@ salted:
 	MOVQ X7, AX
 	UNIGRAM
 	JMP bigram
+
+evmiss:
+	// A word the lexicon does not know, in capitals or after the head of
+	// a two-word entry: an event all the same, with no entry.
+	MOVQ X15, AX
+	SHLQ $16, AX
+	ORQ EV_NOENTRY, AX
+	PXOR X6, X6
+	JMP wordev
 
 first:
 	// R9 holds plainFirst of the first byte, AX the byte after the word.

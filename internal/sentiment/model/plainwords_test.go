@@ -29,6 +29,8 @@ func TestRunStateLayout(t *testing.T) {
 		{"nEv", unsafe.Offsetof(st.nEv), 88},
 		{"ev", unsafe.Offsetof(st.ev), 96},
 		{"nIDs", unsafe.Offsetof(st.nIDs), 160},
+		{"evw", unsafe.Offsetof(st.evw), 168},
+		{"hs", unsafe.Offsetof(st.hs), 176},
 	} {
 		if c.off != c.want {
 			t.Errorf("runState.%s at %d, the assembly reads %d", c.name, c.off, c.want)
@@ -48,6 +50,9 @@ func TestRunStateLayout(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s is %d, the assembly has %d", c.name, c.got, c.want)
 		}
+	}
+	if evNoEntry != 0x20000000 || evCaps != 1<<15 || evwPair != 1 || evwCaps != 2 || lfPairHead != 0x10 || lfNegator != 1 || lfContrast != 8 {
+		t.Errorf("event or lexicon flags differ from the assembly's")
 	}
 	if evEllipsis != 6 || evUser != 7 || evNum != 5 {
 		t.Errorf("token event kinds differ from the assembly's")
@@ -155,6 +160,7 @@ func TestPlainWordsAsm(t *testing.T) {
 					s: unsafe.StringData(s), len: len(s),
 					w: unsafe.SliceData(m.sparse), shift: uint64(64 - m.bits), lex: m.lex,
 					i: i, room: 4 + rng.IntN(pendMax-3), prev: rng.Uint64(), salt: salt,
+					evw: rng.IntN(2),
 				}
 				if rng.IntN(4) == 0 {
 					in.room = 4 + rng.IntN(8)

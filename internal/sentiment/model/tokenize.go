@@ -248,7 +248,7 @@ func tokenize(s string, f *featurizer) {
 		if alnum[c] {
 			lastEmoji, emojiRun = 0, 0
 			if fast {
-				if j := f.plainRun(s, i, &run); j > i {
+				if j := f.plainRun(i, &run); j > i {
 					i = j
 					continue
 				}
