@@ -5,10 +5,10 @@ import (
 	"unicode/utf8"
 )
 
-// needsClean reports whether s carries escaping left by an upstream export:
-// HTML entities, backslash escapes (\uXXXX, \", \') or doubled quotes.
-// Most live posts do not, and skip the cleaning copy entirely.
-func needsClean(s string) bool {
+// needsCleanGo reports whether s carries escaping left by an upstream
+// export: HTML entities, backslash escapes (\uXXXX, \", \') or doubled
+// quotes. Most live posts do not, and skip the cleaning copy entirely.
+func needsCleanGo(s string) bool {
 	if strings.IndexByte(s, '&') >= 0 || strings.IndexByte(s, '\\') >= 0 {
 		return true
 	}
