@@ -467,8 +467,8 @@ type runState struct {
 	atWord int    // out: 0 after a token; at a word it did not take, 1 if plainWord may take it, else 2
 	nEv    int    // out: the events in ev
 	ev     [maxEvents]uint32
-	nIDs   int // out: the feature ids written
-	evw    int // in: evwPair after the head of a two-word entry; the assembly's own use inside
+	nIDs   int               // out: the feature ids written
+	evw    int               // in: evwPair after the head of a two-word entry; the assembly's own use inside
 	hs     [maxEvents]uint64 // out: the hash of the word of each word event
 }
 
