@@ -430,6 +430,7 @@ func (f *featurizer) plainRun(i int, st *runState) int {
 		f.sumPending()
 	}
 	st.i, st.room, st.prev, st.nEv, st.evw = i, pendMax-f.nPend, f.prev, 0, 0
+	st.cnt, st.lastTok = [8]uint32{}, 0
 	st.salt = saltUni
 	if f.negScope {
 		st.salt = saltUniNeg
@@ -440,11 +441,7 @@ func (f *featurizer) plainRun(i int, st *runState) int {
 	plainWords(st, &f.pend[f.nPend])
 	if st.nIDs > 0 {
 		f.nPend += st.nIDs
-		if st.nEv == 0 {
-			f.countPlain(st.n)
-		} else {
-			f.replay(st)
-		}
+		f.replay(st)
 		f.prev = st.prev
 	}
 	return st.i
@@ -454,22 +451,25 @@ func (f *featurizer) plainRun(i int, st *runState) int {
 // and the model once per text. plainwords_amd64.s reads it at the offsets
 // TestRunStateLayout checks.
 type runState struct {
-	s      *byte  // the text
-	len    int    // its length
-	w      *wpair // the 2^bits sparse weights
-	shift  uint64 // 64 - bits
-	lex    *lexTable
-	i      int    // in: the start of a word; out: where it stopped
-	room   int    // how many ids fit in the buffer; at least 2
-	prev   uint64 // the previous token's hash, in and out
-	salt   uint64 // saltUni, or saltUniNeg in a negation scope
-	n      int    // out: the words taken
-	atWord int    // out: 0 after a token; at a word it did not take, 1 if plainWord may take it, else 2
-	nEv    int    // out: the events in ev
-	ev     [maxEvents]uint32
-	nIDs   int               // out: the feature ids written
-	evw    int               // in: evwPair after the head of a two-word entry; the assembly's own use inside
-	hs     [maxEvents]uint64 // out: the hash of the word of each word event
+	s        *byte  // the text
+	len      int    // its length
+	w        *wpair // the 2^bits sparse weights
+	shift    uint64 // 64 - bits
+	lex      *lexTable
+	i        int    // in: the start of a word; out: where it stopped
+	room     int    // how many ids fit in the buffer; at least 2
+	prev     uint64 // the previous token's hash, in and out
+	salt     uint64 // saltUni, or saltUniNeg in a negation scope
+	n        int    // out: the tokens taken, words and others
+	atWord   int    // out: 0 after a token; at a word it did not take, 1 if only room or the page end stopped it, else 2
+	nEv      int    // out: the events in ev
+	ev       [maxEvents]uint32
+	nIDs     int               // out: the feature ids written
+	evw      int               // in: evwPair after the head of a two-word entry; the assembly's own use inside
+	hs       [maxEvents]uint64 // out: the hash of the word of each event
+	cnt      [8]uint32         // out: the tokens of each kind but words (evExcl...evUser)
+	lastTok  int               // out: 1 + the index of the last of them in the run, 0 if none
+	lastKind int               // out: its kind
 }
 
 // Bits of runState.evw: the next word is an event, as it follows the head
@@ -551,7 +551,8 @@ func sepGoes(cl uint8, next byte, atEnd bool) bool {
 // describes that are not in capitals and that the lexicon knows without
 // flags or not at all, numbers, and between them the separators of
 // sepClass, writing two ids for each token and an event for each lexicon
-// word, other token and clause boundary.
+// word, word in capitals and word after the head of a two-word entry, and
+// counting the other tokens.
 func plainWordsGo(st *runState, idp *uint32) {
 	s := unsafe.String(st.s, st.len)
 	i := st.i
@@ -560,17 +561,18 @@ func plainWordsGo(st *runState, idp *uint32) {
 	ids := unsafe.Slice(idp, st.room)
 	nIDs, n := 0, 0
 	// token writes the ids of a token that is not a word (unigram always
-	// with saltUni) and its event; the caller checks the room.
-	token := func(h uint64, kind uint32) {
+	// with saltUni) and counts it; the caller checks the room.
+	token := func(h uint64, kind int) {
 		ids[nIDs] = bucket(h^saltUni, shift)
 		ids[nIDs+1] = bucket(pairHash(prev, h)^saltBi, shift)
 		nIDs += 2
 		prev = h
-		st.ev[st.nEv] = evToken | uint32(n)<<16 | kind
-		st.nEv++
+		st.cnt[kind]++
+		n++
+		st.lastTok, st.lastKind = n, kind
 		evw = 0
 	}
-	room := func() bool { return nIDs+2 <= len(ids) && st.nEv < maxEvents }
+	room := func() bool { return nIDs+2 <= len(ids) }
 	atWord := 1 // as the assembly reports: see plainwords_amd64.s
 words:
 	for nIDs+2 <= len(ids) {
@@ -616,9 +618,6 @@ words:
 			if letters > 0 || (next == '.' || next == ',') && i+l+1 < len(s) && s[i+l+1]-'0' < 10 {
 				break
 			}
-			if st.nEv == maxEvents {
-				break
-			}
 			token(hNum, evNum)
 			i += l
 		} else {
@@ -661,6 +660,9 @@ words:
 				if evw&evwCaps != 0 {
 					ev |= evCaps
 				}
+				if salt == saltUniNeg {
+					ev |= evNeg
+				}
 				st.hs[st.nEv] = h
 				st.ev[st.nEv] = ev
 				st.nEv++
@@ -702,25 +704,14 @@ words:
 			case sepSkip, sepDash, sepBracket:
 				i++
 			case sepComma, sepColon:
-				if st.nEv == maxEvents {
-					break words
-				}
-				st.ev[st.nEv] = evBoundary | uint32(n)<<16
-				st.nEv++
-				salt = saltUni
+				salt = saltUni // a clause boundary
 				i++
 			case sepDot:
 				j := i + 1
 				for j < len(s) && s[j] == '.' {
 					j++
 				}
-				if j-i == 1 {
-					if st.nEv == maxEvents {
-						break words
-					}
-					st.ev[st.nEv] = evBoundary | uint32(n)<<16
-					st.nEv++
-				} else {
+				if j-i > 1 {
 					if !room() {
 						break words
 					}
@@ -737,7 +728,7 @@ words:
 				for j < len(s) && s[j] == c {
 					j++
 				}
-				kind := uint32(evExcl)
+				kind := evExcl
 				if c == '?' {
 					kind = evQuest
 				}
@@ -770,28 +761,32 @@ words:
 	st.i, st.prev, st.salt, st.n, st.nIDs, st.atWord, st.evw = i, prev, salt, n, nIDs, atWord, evw
 }
 
-// replay brings f up to date with a run of plainWords: its plain words
-// count as word would have counted them, and its events, in order, do what
-// word and boundary would have done at their places in the run: wordRest
-// for a word event (its unigram and bigram ids are already held), with the
-// two-word entry it ends if it follows the head of one, and the end of a
-// negation scope for a clause boundary. f.prev is still the hash of the
-// token before the run.
+// replay brings f up to date with a run of plainWords. Its tokens count as
+// word and token would have counted them; its events, in order, do what
+// word would have done for those words (wordRest: their unigram and bigram
+// ids are already held), with the two-word entry a word ends if it follows
+// the head of one. Between them, advance does what the other tokens did to
+// the state the next word sees; clause boundaries and the negation scope
+// come with each event (evNeg) and at the end with st.salt. f.prev is still
+// the hash of the token before the run.
 func (f *featurizer) replay(st *runState) {
-	done := 0 // the words of the run accounted for
+	n, words := st.n, st.n
+	if st.lastTok > 0 {
+		c := &st.cnt
+		f.nExcl += int(c[evExcl]) + 3*int(c[evExcl2])
+		f.nQuest += int(c[evQuest]) + 3*int(c[evQuest2])
+		f.nEllipsis += int(c[evEllipsis])
+		f.nUsers += int(c[evUser])
+		words -= int(c[evExcl] + c[evExcl2] + c[evQuest] + c[evQuest2] + c[evNum] + c[evEllipsis] + c[evUser])
+	}
+	f.nTok += n
+	f.nWordsLetters += words
+	f.vdNeu += words - st.nEv // each event's word counts in wordRest
+	done := 0                 // the tokens of the run accounted for
 	prev := f.prev
 	for j, ev := range st.ev[:st.nEv] {
-		k := int(ev >> 16 & evWordMask)
-		f.countPlain(k - done)
-		done = k
-		if ev&evBoundary != 0 {
-			f.boundary()
-			continue
-		}
-		if ev&evToken != 0 {
-			f.replayToken(ev & evKindMask)
-			continue
-		}
+		k := int(ev >> 16 & evTokMask)
+		f.advance(k - done)
 		h := st.hs[j]
 		var e, be *lexEntry
 		if ev&evNoEntry == 0 {
@@ -801,69 +796,50 @@ func (f *featurizer) replay(st *runState) {
 			be = f.lex.get(pairHash(prev, h))
 		}
 		prev = h
-		f.nTok++
 		f.lastKind = int(kWord)
-		f.nWordsLetters++
 		t := &f.tok
 		t.kind, t.flags = kWord, 0
 		if ev&evCaps != 0 {
 			t.flags = tfCaps
 		}
+		f.negScope = ev&evNeg != 0
 		f.wordRest(t, e, be, f.negScope)
 		done = k + 1
 	}
-	f.countPlain(st.n - done)
-}
-
-// replayToken does what token (and, after "!" and "?", boundary) does for
-// a number or a run of "!" or "?" that plainWords took.
-func (f *featurizer) replayToken(kind uint32) {
-	f.nTok++
-	switch kind {
-	case evExcl, evExcl2:
-		f.lastKind = int(kExcl)
-		f.nExcl++
-		if kind == evExcl2 {
-			f.nExcl += 2
-		}
-	case evQuest, evQuest2:
-		f.lastKind = int(kQuest)
-		f.nQuest++
-		if kind == evQuest2 {
-			f.nQuest += 2
-		}
-	case evEllipsis:
-		f.lastKind = int(kEllipsis)
-		f.nEllipsis++
-	case evUser:
-		f.lastKind = int(kUser)
-		f.nUsers++
-	default: // evNum
-		f.lastKind = int(kNum)
-	}
-	f.sinceNeg++
-	f.pairHead = false
-	f.boost2, f.boost1 = f.boost1, 0
-	if kind != evNum && kind != evUser {
-		f.boundary()
+	f.advance(n - done)
+	f.negScope = st.salt == saltUniNeg
+	f.lastKind = int(kWord)
+	if st.lastTok == n {
+		f.lastKind = int(evTokenKinds[st.lastKind])
 	}
 }
 
-// An event of plainWords is k<<16 | slot for the k-th word of the run,
-// which the lexicon knows (slot is its entry), or k<<16 | evNoEntry for one
-// it does not know, either with evCaps if the word is in capitals;
-// evBoundary | k<<16 for a clause boundary before the k-th word; or
-// evToken | k<<16 | kind for another token after k words.
+// advance takes f past d tokens that no lexicon knows (plain words,
+// numbers, marks, mentions, ellipses): what word and token do to the
+// negation window, the boosters and the pair head, without a branch.
+func (f *featurizer) advance(d int) {
+	f.sinceNeg += d
+	b := [4]float32{f.boost2, f.boost1, 0, 0}
+	s := min(d, 2)
+	f.boost2, f.boost1 = b[s], b[s+1]
+	f.pairHead = f.pairHead && d == 0
+}
+
+// evTokenKinds is the token kind of each kind of token plainWords counts.
+var evTokenKinds = [8]uint8{evExcl: kExcl, evExcl2: kExcl, evQuest: kQuest, evQuest2: kQuest, evNum: kNum, evEllipsis: kEllipsis, evUser: kUser}
+
+// An event of plainWords is k<<16 | slot for the word that is the k-th
+// token of the run and that the lexicon knows (slot is its entry), or
+// k<<16 | evNoEntry for one it does not know; with evCaps if the word is
+// in capitals, and evNeg if it is in a negation scope.
 const (
-	evBoundary = 1 << 30
-	evToken    = 1 << 31
-	evNoEntry  = 1 << 29
-	evCaps     = 1 << 15
-	evWordMask = 1<<13 - 1
-	evKindMask = 7
+	evNeg     = 1 << 28
+	evNoEntry = 1 << 29
+	evCaps    = 1 << 15
+	evTokMask = 1<<12 - 1
 )
 
-// Kinds of token events, which index evHashes from 1.
+// Kinds of the other tokens plainWords takes, which index evHashes from 1.
 const (
 	evExcl     = 1 // "!"
 	evExcl2    = 2 // "!!", "!!!", …
@@ -884,25 +860,6 @@ var (
 	}()
 	evHashes = [7]uint64{hExcl, hExcl2, hQuest, hQuest2, hNum, hEllipsis, hUser}
 )
-
-// countPlain adds n plain words (no lexicon hit, not in capitals) to the
-// counters, as word would have one at a time.
-func (f *featurizer) countPlain(n int) {
-	if n == 0 {
-		return
-	}
-	f.nTok += n
-	f.nWordsLetters += n
-	f.vdNeu += n
-	f.sinceNeg += n
-	f.lastKind = int(kWord)
-	f.pairHead = false
-	if n == 1 {
-		f.boost2, f.boost1 = f.boost1, 0
-	} else {
-		f.boost2, f.boost1 = 0, 0
-	}
-}
 
 // wordRest is the less common part of word: hashtags, lexicon hits,
 // emphasis, negators and boosters.

@@ -17,14 +17,16 @@
 #define ST_NEV 88
 #define ST_EV 96
 #define MAX_EVENTS 16
-#define EV_BOUNDARY $0x40000000
-#define EV_TOKEN $0x80000000
 #define EV_NUM 5
 #define EV_ELLIPSIS 6
 #define EV_USER 7
 #define ST_NIDS 160
 #define ST_EVW 168
 #define ST_HS 176
+#define ST_CNT 304
+#define ST_LASTTOK 336
+#define ST_LASTKIND 344
+#define EV_NEG $0x10000000
 #define EV_NOENTRY $0x20000000
 #define SALT_UNI_NEG $0xc2b2ae3d27d4eb4f
 
@@ -94,6 +96,18 @@
 	CMPQ R12, R9; \
 	JA full
 
+// COUNT_TOKEN counts a token of kind BX that is not a word, with st in
+// R13: one more of its kind, and one more token in the run, the last so
+// far; it ends what the head of a two-word entry began.
+#define COUNT_TOKEN \
+	INCL ST_CNT(R13)(BX*4); \
+	MOVQ BX, ST_LASTKIND(R13); \
+	PCMPEQL X6, X6; \
+	PSUBQ X6, X15; \
+	MOVQ X15, R9; \
+	MOVQ R9, ST_LASTTOK(R13); \
+	MOVB $0, ST_EVW(R13)
+
 // BIGRAM writes the bigram id of the token with hash BX after the one in
 // X14 (bucket(pairHash(prev, h) ^ saltBi)), prefetches its weights, steps
 // R12 past both ids and makes BX the previous token. R9 must hold K1.
@@ -118,7 +132,7 @@
 // Registers:
 //   SI text, DI i, R8 len-16, R14 len, R10 weights, CX shift,
 //   R11 lexicon, R12 where the next id goes, X13 the last place a
-//   token's two ids may start, X14 prev, X15 words taken;
+//   token's two ids may start, X14 prev, X15 tokens taken;
 //   X8..X12 the bytes 0x2f 0x3a 0x20 0x60 0x7b;
 //   AX BX DX R9 R13 scratch; DX holds the word's length l, BX its address
 //   and then its hash.
@@ -285,7 +299,7 @@ uni:
 bigram:
 	BIGRAM
 	PCMPEQL X6, X6
-	PSUBQ X6, X15 // one more word
+	PSUBQ X6, X15 // one more token
 	ADDQ DX, DI
 
 next:
@@ -362,11 +376,7 @@ lastsep:
 comma:
 	// A clause boundary (tokenize's for ',', ';', ':' and '.'): the end of
 	// any negation scope.
-	EVENT_ROOM(after)
-	MOVQ X15, AX
-	SHLQ $16, AX
-	ORQ EV_BOUNDARY, AX
-	PUSH_EVENT
+	MOVQ st+0(FP), R13
 	MOVQ K1, R9 // saltUni
 	MOVQ R9, ST_SALT(R13)
 	INCQ DI
@@ -414,13 +424,8 @@ markone:
 tokenev:
 	// A token of kind BX and DX bytes, then a clause boundary.
 	ROOM(after)
-	EVENT_ROOM(after)
-	MOVQ X15, AX
-	SHLQ $16, AX
-	ORQ BX, AX
-	ORQ EV_TOKEN, AX
-	PUSH_EVENT
-	MOVB $0, ST_EVW(R13)
+	MOVQ st+0(FP), R13
+	COUNT_TOKEN
 	MOVQ K1, R9 // saltUni: a clause boundary after the token
 	MOVQ R9, ST_SALT(R13)
 	LEAQ ·evHashes(SB), AX
@@ -448,13 +453,9 @@ userrun:
 	JNE userrun
 userend:
 	ROOM(after)
-	EVENT_ROOM(after)
-	MOVQ X15, AX
-	SHLQ $16, AX
-	ORQ EV_TOKEN, AX
-	ORQ $EV_USER, AX
-	PUSH_EVENT
-	MOVB $0, ST_EVW(R13)
+	MOVQ st+0(FP), R13
+	MOVL $EV_USER, BX
+	COUNT_TOKEN
 	MOVQ ·hUser(SB), BX
 	CALL token<>(SB)
 	MOVQ DX, DI
@@ -481,13 +482,9 @@ numsep:
 	CMPL R9, $9
 	JLS notplain
 numok:
-	EVENT_ROOM(notplain)
-	MOVQ X15, AX
-	SHLQ $16, AX
-	ORQ EV_TOKEN, AX
-	ORQ $EV_NUM, AX
-	PUSH_EVENT
-	MOVB $0, ST_EVW(R13)
+	MOVQ st+0(FP), R13
+	MOVL $EV_NUM, BX
+	COUNT_TOKEN
 	MOVQ ·hNum(SB), BX
 	CALL token<>(SB)
 	ADDQ DX, DI
@@ -530,14 +527,19 @@ hit:
 
 wordev:
 	// The event in AX, with the caps bit (evCaps) if the word is in
-	// capitals; X6 holds the entry's flags. The head of a two-word entry
+	// capitals and evNeg in a negation scope; X6 holds the entry's flags. The head of a two-word entry
 	// makes the next word an event (the pair bit of st.evw); a negator or
 	// "but" changes the salt of the words after it.
 	MOVQ st+0(FP), R9
-	MOVBLZX ST_EVW(R9), R9
-	ANDL $2, R9
-	SHLL $14, R9
-	ORL R9, AX
+	MOVBLZX ST_EVW(R9), R13
+	ANDL $2, R13
+	SHLL $14, R13
+	ORL R13, AX
+	MOVQ SALT_UNI_NEG, R13
+	CMPQ R13, ST_SALT(R9)
+	JNE wordevroom
+	ORL EV_NEG, AX
+wordevroom:
 	EVENT_ROOM(maybe)
 	MOVQ BX, ST_HS(R13)(R9*8)
 	PUSH_EVENT
