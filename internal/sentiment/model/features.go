@@ -430,7 +430,7 @@ func (f *featurizer) plainRun(i int, st *runState) int {
 		f.sumPending()
 	}
 	st.i, st.room, st.prev, st.nEv, st.evw = i, pendMax-f.nPend, f.prev, 0, 0
-	st.cnt, st.lastTok = [8]uint32{}, 0
+	st.cnt, st.lastTok, st.nCaps = [8]uint32{}, 0, 0
 	st.salt = saltUni
 	if f.negScope {
 		st.salt = saltUniNeg
@@ -470,6 +470,7 @@ type runState struct {
 	cnt      [8]uint32         // out: the tokens of each kind but words (evExcl...evUser)
 	lastTok  int               // out: 1 + the index of the last of them in the run, 0 if none
 	lastKind int               // out: its kind
+	nCaps    int               // out: the words in capitals that are not events
 }
 
 // Bits of runState.evw: the next word is an event, as it follows the head
@@ -551,8 +552,8 @@ func sepGoes(cl uint8, next byte, atEnd bool) bool {
 // describes that are not in capitals and that the lexicon knows without
 // flags or not at all, numbers, and between them the separators of
 // sepClass, writing two ids for each token and an event for each lexicon
-// word, word in capitals and word after the head of a two-word entry, and
-// counting the other tokens.
+// word and each word after the head of a two-word entry that the pair may
+// be, and counting the other tokens and the words in capitals.
 func plainWordsGo(st *runState, idp *uint32) {
 	s := unsafe.String(st.s, st.len)
 	i := st.i
@@ -645,9 +646,16 @@ words:
 			}
 			saltAfter := salt // the salt of the words after this one
 			slot, ok := lex.slot(h)
-			if ok || evw != 0 {
-				// An event: a lexicon word, a word in capitals or one
-				// after the head of a two-word entry.
+			pair := evw&evwPair != 0 && lex.mayHave(pairHash(prev, h))
+			if !ok && !pair {
+				// A plain word; one in capitals is counted.
+				if evw&evwCaps != 0 {
+					st.nCaps++
+				}
+				evw = 0
+			} else {
+				// An event: a lexicon word, or a word after the head of
+				// a two-word entry that the pair may be.
 				if st.nEv == maxEvents {
 					break
 				}
@@ -662,6 +670,9 @@ words:
 				}
 				if salt == saltUniNeg {
 					ev |= evNeg
+				}
+				if pair {
+					ev |= evPair
 				}
 				st.hs[st.nEv] = h
 				st.ev[st.nEv] = ev
@@ -781,6 +792,7 @@ func (f *featurizer) replay(st *runState) {
 	}
 	f.nTok += n
 	f.nWordsLetters += words
+	f.nCaps += st.nCaps
 	f.vdNeu += words - st.nEv // each event's word counts in wordRest
 	done := 0                 // the tokens of the run accounted for
 	prev := f.prev
@@ -792,7 +804,7 @@ func (f *featurizer) replay(st *runState) {
 		if ev&evNoEntry == 0 {
 			e = &f.lex.slots[ev&(lexSize-1)]
 		}
-		if f.pairHead && (f.lastKind == int(kWord) || f.lastKind == int(kHashtag)) {
+		if ev&evPair != 0 {
 			be = f.lex.get(pairHash(prev, h))
 		}
 		prev = h
@@ -831,8 +843,10 @@ var evTokenKinds = [8]uint8{evExcl: kExcl, evExcl2: kExcl, evQuest: kQuest, evQu
 // An event of plainWords is k<<16 | slot for the word that is the k-th
 // token of the run and that the lexicon knows (slot is its entry), or
 // k<<16 | evNoEntry for one it does not know; with evCaps if the word is
-// in capitals, and evNeg if it is in a negation scope.
+// in capitals, evNeg if it is in a negation scope, and evPair if it follows
+// the head of a two-word entry and their pair passes the lexicon's filter.
 const (
+	evPair    = 1 << 30
 	evNeg     = 1 << 28
 	evNoEntry = 1 << 29
 	evCaps    = 1 << 15

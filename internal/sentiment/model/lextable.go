@@ -63,9 +63,16 @@ func (t *lexTable) get(h uint64) *lexEntry {
 	return nil
 }
 
+// mayHave reports whether h passes the filter: only then may it have an
+// entry.
+func (t *lexTable) mayHave(h uint64) bool {
+	b := h >> (64 - lexFilterBits)
+	return t.filter[b/64]&(1<<(b%64)) != 0
+}
+
 // slot returns the index of the entry of token hash h.
 func (t *lexTable) slot(h uint64) (uint32, bool) {
-	if b := h >> (64 - lexFilterBits); t.filter[b/64]&(1<<(b%64)) == 0 {
+	if !t.mayHave(h) {
 		return 0, false
 	}
 	k := lexKey(h)

@@ -26,7 +26,9 @@
 #define ST_CNT 304
 #define ST_LASTTOK 336
 #define ST_LASTKIND 344
+#define ST_NCAPS 352
 #define EV_NEG $0x10000000
+#define EV_PAIR $0x40000000
 #define EV_NOENTRY $0x20000000
 #define SALT_UNI_NEG $0xc2b2ae3d27d4eb4f
 
@@ -107,6 +109,26 @@
 	MOVQ X15, R9; \
 	MOVQ R9, ST_LASTTOK(R13); \
 	MOVB $0, ST_EVW(R13)
+
+// PAIR_FILTER goes to no unless the pair of the previous token (X14) and
+// the word with hash BX, pairHash(prev, h), passes the lexicon's filter.
+// It takes R9 and R13.
+#define PAIR_FILTER(no) \
+	MOVQ X14, R13; \
+	MOVQ K1, R9; \
+	IMULQ R9, R13; \
+	XORQ BX, R13; \
+	MOVQ K2, R9; \
+	IMULQ R9, R13; \
+	MOVQ R13, R9; \
+	SHRQ $29, R9; \
+	XORQ R9, R13; \
+	SHRQ $46, R13; \
+	MOVQ R13, R9; \
+	SHRQ $6, R9; \
+	MOVQ LEX_FILTER(R11)(R9*8), R9; \
+	BTQ R13, R9; \
+	JCC no
 
 // BIGRAM writes the bigram id of the token with hash BX after the one in
 // X14 (bucket(pairHash(prev, h) ^ saltBi)), prefetches its weights, steps
@@ -526,12 +548,21 @@ hit:
 	MOVQ R13, X6 // the flags, while EVENT_ROOM takes R13
 
 wordev:
-	// The event in AX, with the caps bit (evCaps) if the word is in
-	// capitals and evNeg in a negation scope; X6 holds the entry's flags. The head of a two-word entry
-	// makes the next word an event (the pair bit of st.evw); a negator or
-	// "but" changes the salt of the words after it.
+	// The event in AX, with evPair if the word follows the head of a
+	// two-word entry and the pair may be one, evCaps if it is in capitals
+	// and evNeg in a negation scope; X6 holds the entry's flags. The head
+	// of a two-word entry sets the pair bit of st.evw for the next word; a
+	// negator or "but" changes the salt of the words after it.
 	MOVQ st+0(FP), R9
 	MOVBLZX ST_EVW(R9), R13
+	TESTL $1, R13
+	JEQ wordevcaps
+	PAIR_FILTER(wordevnopair)
+	ORL EV_PAIR, AX
+wordevnopair:
+	MOVQ st+0(FP), R9
+	MOVBLZX ST_EVW(R9), R13
+wordevcaps:
 	ANDL $2, R13
 	SHLL $14, R13
 	ORL R13, AX
@@ -564,12 +595,27 @@ salted:
 
 evmiss:
 	// A word the lexicon does not know, in capitals or after the head of
-	// a two-word entry: an event all the same, with no entry.
+	// a two-word entry. After the head, when the pair may be an entry, the
+	// word is an event with no entry of its own; else it is a plain word,
+	// and one in capitals is counted.
+	MOVBLZX ST_EVW(R13), R9
+	TESTL $1, R9
+	JEQ evcaps
+	PAIR_FILTER(evnopair)
 	MOVQ X15, AX
 	SHLQ $16, AX
 	ORQ EV_NOENTRY, AX
 	PXOR X6, X6
 	JMP wordev
+evnopair:
+	MOVQ st+0(FP), R13
+	MOVBLZX ST_EVW(R13), R9
+evcaps:
+	MOVB $0, ST_EVW(R13)
+	TESTL $2, R9
+	JEQ uni
+	INCQ ST_NCAPS(R13)
+	JMP uni
 
 first:
 	// R9 holds plainFirst of the first byte, AX the byte after the word.

@@ -34,6 +34,7 @@ func TestRunStateLayout(t *testing.T) {
 		{"cnt", unsafe.Offsetof(st.cnt), 304},
 		{"lastTok", unsafe.Offsetof(st.lastTok), 336},
 		{"lastKind", unsafe.Offsetof(st.lastKind), 344},
+		{"nCaps", unsafe.Offsetof(st.nCaps), 352},
 	} {
 		if c.off != c.want {
 			t.Errorf("runState.%s at %d, the assembly reads %d", c.name, c.off, c.want)
@@ -54,7 +55,7 @@ func TestRunStateLayout(t *testing.T) {
 			t.Errorf("%s is %d, the assembly has %d", c.name, c.got, c.want)
 		}
 	}
-	if evNoEntry != 0x20000000 || evNeg != 0x10000000 || evCaps != 1<<15 || evwPair != 1 || evwCaps != 2 || lfPairHead != 0x10 || lfNegator != 1 || lfContrast != 8 {
+	if evNoEntry != 0x20000000 || evNeg != 0x10000000 || evPair != 0x40000000 || evCaps != 1<<15 || evwPair != 1 || evwCaps != 2 || lfPairHead != 0x10 || lfNegator != 1 || lfContrast != 8 {
 		t.Errorf("event or lexicon flags differ from the assembly's")
 	}
 	if evEllipsis != 6 || evUser != 7 || evNum != 5 {
