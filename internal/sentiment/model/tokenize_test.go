@@ -218,7 +218,7 @@ func TestPlainWord(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts := syntheticPosts(2000, 5)
-	alphabet := []rune("aAbBoOhHwWxXTD09'`.,:_-!? #@&\u00e9\u2019😂")
+	alphabet := []rune("aAbBoOhHwWxXTD09'`.,:;_-!? #@&\"()[]=<>*/\t\u00e9\u2019😂")
 	rng := rand.New(rand.NewPCG(5, 6))
 	for range 50000 {
 		var b strings.Builder
@@ -233,7 +233,9 @@ func TestPlainWord(t *testing.T) {
 		"i do not like it, good movie. not bad, very good. never happy, happy sad", "no good. good, not great, great",
 		"wow!!! 2016 was 10 times better? no!! 3.39 or 1,000 at 9:30 on the 2nd", "not 5 good! not good?? not 100",
 		strings.Repeat("a! ", 300), strings.Repeat("1 ", 300), strings.Repeat("a ", 300), strings.Repeat("good! bad? ", 100),
-		strings.Repeat("no, ", 200), strings.Repeat("x 1! ", 200))
+		strings.Repeat("no, ", 200), strings.Repeat("x 1! ", 200),
+		"n't,\x80t", "not, #tag", "#not, good", "@user: not \"good\" - (really) ... \"fed up\" & NOT good @ all",
+		"FED UP", "not GOOD", "no fun", "no, fun", "no \"fun\"", "no fun!", "no 1 fun", "(: good :) bad -_- sad")
 	longWords := []string{"wonderful", "disappointed", "Unbelievable", "HORRIBLEDAY", "abcdefghijklmno", "abcdefghijklmnop", "good", "not", "very", "but", "a1b2c3d4e5", "sooooooooo", "can't", "happy", "sad", "never", "great",
 		"2016", "10", "3.39", "1,000", "2nd", "wow!!", "why?", "ok!?", "9"}
 	for range 3000 {
