@@ -800,6 +800,16 @@ func (f *featurizer) replay(st *runState) {
 		k := int(ev >> 16 & evTokMask)
 		f.advance(k - done)
 		h := st.hs[j]
+		if ev&(evNoEntry|evPair|evCaps) == 0 {
+			if e := &f.lex.slots[ev&(lexSize-1)]; e.flags == 0 {
+				f.negScope = ev&evNeg != 0
+				f.lexWord(e)
+				prev = h
+				f.lastKind = int(kWord)
+				done = k + 1
+				continue
+			}
+		}
 		var e, be *lexEntry
 		if ev&evNoEntry == 0 {
 			e = &f.lex.slots[ev&(lexSize-1)]
@@ -933,6 +943,28 @@ func (f *featurizer) wordRest(t *token, e, be *lexEntry, neg bool) {
 	case flags&lfBoostDown != 0:
 		f.boost1 = -0.293
 	}
+}
+
+// lexWord is wordRest for the most common event: a word the lexicon
+// knows, with no flags (no negator, booster, "but" or head of a two-word
+// entry), not in capitals, not after the head of a two-word entry.
+func (f *featurizer) lexWord(e *lexEntry) {
+	neg := f.negScope
+	if e.afinn != 0 {
+		f.af.add(float32(e.afinn), neg)
+		f.lexInd(4, int(e.afinn), neg)
+	}
+	if e.vader != 0 {
+		v := float32(e.vader) / 10
+		f.va.add(v, neg)
+		f.lexInd(5, int(e.vader)/5, neg)
+		f.vader(v, 0)
+	} else {
+		f.vdNeu++
+	}
+	f.sinceNeg++
+	f.boost2, f.boost1 = f.boost1, 0
+	f.pairHead = false
 }
 
 // lexHit adds the AFINN and VADER valences of a lexicon entry.
