@@ -473,11 +473,14 @@ type runState struct {
 	nCaps    int               // out: the words in capitals that are not events
 }
 
-// Bits of runState.evw: the next word is an event, as it follows the head
-// of a two-word entry (evwPair), or as it is in capitals (evwCaps).
+// Bits of runState.evw: the next word follows the head of a two-word entry
+// (evwPair); the word is in capitals (evwCaps), ends in "n't"
+// (evwNegClitic), has an apostrophe inside (evwApos).
 const (
-	evwPair = 1
-	evwCaps = 2
+	evwPair      = 1
+	evwCaps      = 2
+	evwNegClitic = 4
+	evwApos      = 8
 )
 
 // maxEvents bounds the events of one run.
@@ -595,8 +598,29 @@ words:
 		if l == rem {
 			next = 0
 		}
+		adv, apos := l, false // the bytes the word takes; one apostrophe in it
 		if !plainEnd[next] {
-			break
+			// A word with one apostrophe inside ("don't", "I'm") as
+			// scanApostropheWord takes it, where sixteen bytes are read:
+			// the word is its bytes without the apostrophe.
+			if next != '\'' || rem < 16 || l > 7 || plainFirst[b[0]]&(pfDigit|pfEmot) != 0 {
+				break
+			}
+			l2 := 0
+			for l+1+l2 < 16 && alnum[b[l+1+l2]] {
+				l2++
+			}
+			if l2 == 0 || l+l2 > 8 || !plainEnd[b[l+1+l2]] {
+				break
+			}
+			evw |= evwApos
+			if l2 == 1 && b[l-1]|0x20 == 'n' && b[l+1]|0x20 == 't' {
+				evw |= evwNegClitic
+			}
+			copy(b[l:], b[l+1:])
+			b[15] = 0
+			adv, apos = l+1+l2, true
+			l += l2
 		}
 		var lower [16]byte
 		letters, upper, triple := 0, 0, false
@@ -622,7 +646,7 @@ words:
 			token(hNum, evNum)
 			i += l
 		} else {
-			if pf != 0 {
+			if pf != 0 && !apos {
 				b1 := next
 				if l >= 2 {
 					b1 = b[1]
@@ -647,15 +671,17 @@ words:
 			saltAfter := salt // the salt of the words after this one
 			slot, ok := lex.slot(h)
 			pair := evw&evwPair != 0 && lex.mayHave(pairHash(prev, h))
-			if !ok && !pair {
+			negClitic := evw&evwNegClitic != 0
+			if !ok && !pair && !negClitic {
 				// A plain word; one in capitals is counted.
 				if evw&evwCaps != 0 {
 					st.nCaps++
 				}
 				evw = 0
 			} else {
-				// An event: a lexicon word, or a word after the head of
-				// a two-word entry that the pair may be.
+				// An event: a lexicon word, a word ending in "n't", or a
+				// word after the head of a two-word entry that the pair
+				// may be.
 				if st.nEv == maxEvents {
 					break
 				}
@@ -674,6 +700,9 @@ words:
 				if pair {
 					ev |= evPair
 				}
+				if negClitic {
+					ev |= evNegClitic
+				}
 				st.hs[st.nEv] = h
 				st.ev[st.nEv] = ev
 				st.nEv++
@@ -682,7 +711,7 @@ words:
 					evw = evwPair
 				}
 				switch {
-				case fl&lfNegator != 0:
+				case fl&lfNegator != 0 || negClitic:
 					saltAfter = saltUniNeg
 				case fl&lfContrast != 0:
 					saltAfter = saltUni
@@ -694,7 +723,7 @@ words:
 			salt = saltAfter
 			prev = h
 			n++
-			i += l
+			i += adv
 		}
 		// The separators up to the next word, as tokenize takes them.
 		atWord = 0
@@ -800,7 +829,7 @@ func (f *featurizer) replay(st *runState) {
 		k := int(ev >> 16 & evTokMask)
 		f.advance(k - done)
 		h := st.hs[j]
-		if ev&(evNoEntry|evPair|evCaps) == 0 {
+		if ev&(evNoEntry|evPair|evCaps|evNegClitic) == 0 {
 			if e := &f.lex.slots[ev&(lexSize-1)]; e.flags == 0 {
 				f.negScope = ev&evNeg != 0
 				f.lexWord(e)
@@ -823,6 +852,9 @@ func (f *featurizer) replay(st *runState) {
 		t.kind, t.flags = kWord, 0
 		if ev&evCaps != 0 {
 			t.flags = tfCaps
+		}
+		if ev&evNegClitic != 0 {
+			t.flags |= tfNegClitic
 		}
 		f.negScope = ev&evNeg != 0
 		f.wordRest(t, e, be, f.negScope)
@@ -853,14 +885,16 @@ var evTokenKinds = [8]uint8{evExcl: kExcl, evExcl2: kExcl, evQuest: kQuest, evQu
 // An event of plainWords is k<<16 | slot for the word that is the k-th
 // token of the run and that the lexicon knows (slot is its entry), or
 // k<<16 | evNoEntry for one it does not know; with evCaps if the word is
-// in capitals, evNeg if it is in a negation scope, and evPair if it follows
-// the head of a two-word entry and their pair passes the lexicon's filter.
+// in capitals, evNeg if it is in a negation scope, evPair if it follows
+// the head of a two-word entry and their pair passes the lexicon's filter,
+// and evNegClitic if it ends in "n't".
 const (
-	evPair    = 1 << 30
-	evNeg     = 1 << 28
-	evNoEntry = 1 << 29
-	evCaps    = 1 << 15
-	evTokMask = 1<<12 - 1
+	evNegClitic = 1 << 31
+	evPair      = 1 << 30
+	evNeg       = 1 << 28
+	evNoEntry   = 1 << 29
+	evCaps      = 1 << 15
+	evTokMask   = 1<<12 - 1
 )
 
 // Kinds of the other tokens plainWords takes, which index evHashes from 1.

@@ -52,3 +52,15 @@ var hashSeeds = func() (t [17]uint64) {
 	}
 	return t
 }()
+
+// headMasks[l] has 0xff in its first l of sixteen bytes.
+//
+//lint:ignore U1000 read by plainwords_amd64.s
+var headMasks = func() (m [9][16]byte) {
+	for l := range m {
+		for k := range l {
+			m[l][k] = 0xff
+		}
+	}
+	return m
+}()

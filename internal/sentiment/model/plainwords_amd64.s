@@ -206,7 +206,7 @@ havenext:
 	// number, a link or a letter emoticon: plainBytes has both.
 	LEAQ ·plainBytes(SB), R13
 	TESTB $0x80, (R13)(AX*1)
-	JEQ notplain
+	JEQ notend
 	MOVBLZX (BX), R9
 	MOVBLZX (R13)(R9*1), R9
 	ANDL $0x0f, R9
@@ -563,6 +563,22 @@ wordevnopair:
 	MOVQ st+0(FP), R9
 	MOVBLZX ST_EVW(R9), R13
 wordevcaps:
+	TESTL $0x0c, R13
+	JEQ wordevcaps2
+	// An apostrophe: one more byte; "n't": evNegClitic, and the salt of
+	// a negator after it.
+	TESTL $8, R13
+	JEQ wordevnt
+	INCQ DX
+wordevnt:
+	TESTL $4, R13
+	JEQ wordevcaps2
+	ORL $0x80000000, AX
+	MOVQ X6, R9
+	ORL $1, R9 // as lfNegator
+	MOVQ R9, X6
+	MOVQ st+0(FP), R9
+wordevcaps2:
 	ANDL $2, R13
 	SHLL $14, R13
 	ORL R13, AX
@@ -599,9 +615,12 @@ evmiss:
 	// word is an event with no entry of its own; else it is a plain word,
 	// and one in capitals is counted.
 	MOVBLZX ST_EVW(R13), R9
+	TESTL $4, R9
+	JNE evnoentry // "n't": an event
 	TESTL $1, R9
 	JEQ evcaps
 	PAIR_FILTER(evnopair)
+evnoentry:
 	MOVQ X15, AX
 	SHLQ $16, AX
 	ORQ EV_NOENTRY, AX
@@ -612,6 +631,10 @@ evnopair:
 	MOVBLZX ST_EVW(R13), R9
 evcaps:
 	MOVB $0, ST_EVW(R13)
+	TESTL $8, R9
+	JEQ evcaps2
+	INCQ DX // the apostrophe
+evcaps2:
 	TESTL $2, R9
 	JEQ uni
 	INCQ ST_NCAPS(R13)
@@ -644,6 +667,68 @@ emot:
 	JEQ notplain
 	CMPL AX, $0x2e // '.'
 	JEQ notplain
+	JMP firstok
+
+notend:
+	// Not a byte that may end a word; an apostrophe may go on with it.
+	CMPL AX, $0x27
+	JNE notplain
+
+	// A word with one apostrophe inside ("don't", "I'm") as
+	// scanApostropheWord takes it, where sixteen bytes are read: both parts
+	// letters and digits, eight bytes at most together, the first not
+	// starting a number or a letter emoticon, then a byte that may end a
+	// word. The word is its bytes without the apostrophe; it goes through
+	// the checks from firstok with st.evw's evwApos (one more byte to
+	// step) and, for "n't" at its end, evwNegClitic. R13 holds plainBytes.
+	CMPQ DI, R8
+	JGT notplain
+	CMPL DX, $7
+	JA notplain
+	MOVBLZX (BX), R9
+	TESTB $0x09, (R13)(R9*1) // pfDigit | pfEmot
+	JNE notplain
+	PMOVMSKB X1, R9
+	NOTL R9
+	LEAQ ·lowBits(SB), AX
+	MOVL 4(AX)(DX*4), AX
+	NOTL AX
+	ANDL AX, R9
+	BSFL R9, AX      // the byte after the second part
+	LEAL -1(AX), R9  // the word's length without the apostrophe
+	CMPL R9, DX
+	JLE notplain     // no second part
+	CMPL R9, $8
+	JA notplain
+	MOVBLZX (BX)(AX*1), AX
+	TESTB $0x80, (R13)(AX*1)
+	JEQ notplain
+	MOVQ st+0(FP), R13
+	ORB $8, ST_EVW(R13) // evwApos
+	LEAL 1(DX), AX
+	CMPL AX, R9
+	JNE aposjoin     // a second part of more than one byte
+	MOVBLZX -1(BX)(DX*1), AX
+	ORL $0x20, AX
+	CMPL AX, $0x6e   // 'n'
+	JNE aposjoin
+	MOVBLZX 1(BX)(DX*1), AX
+	ORL $0x20, AX
+	CMPL AX, $0x74   // 't'
+	JNE aposjoin
+	ORB $4, ST_EVW(R13) // evwNegClitic
+aposjoin:
+	MOVO X0, X2
+	PSRLDQ $1, X2
+	LEAQ ·headMasks(SB), AX
+	SHLL $4, DX
+	MOVOU (AX)(DX*1), X5
+	MOVO X5, X6
+	PANDN X2, X6
+	PAND X5, X0
+	POR X6, X0
+	MOVL R9, DX
+	CLASSIFY
 	JMP firstok
 
 notplain:

@@ -235,9 +235,10 @@ func TestPlainWord(t *testing.T) {
 		strings.Repeat("a! ", 300), strings.Repeat("1 ", 300), strings.Repeat("a ", 300), strings.Repeat("good! bad? ", 100),
 		strings.Repeat("no, ", 200), strings.Repeat("x 1! ", 200),
 		"n't,\x80t", "not, #tag", "#not, good", "@user: not \"good\" - (really) ... \"fed up\" & NOT good @ all",
-		"FED UP", "not GOOD", "no fun", "no, fun", "no \"fun\"", "no fun!", "no 1 fun", "(: good :) bad -_- sad")
+		"FED UP", "not GOOD", "no fun", "no, fun", "no \"fun\"", "no fun!", "no 1 fun", "(: good :) bad -_- sad",
+		"I xan't believe it's good", "he bon't, ok? fun", "BON'T good", "zon't zon't good bad")
 	longWords := []string{"wonderful", "disappointed", "Unbelievable", "HORRIBLEDAY", "abcdefghijklmno", "abcdefghijklmnop", "good", "not", "very", "but", "a1b2c3d4e5", "sooooooooo", "can't", "happy", "sad", "never", "great",
-		"2016", "10", "3.39", "1,000", "2nd", "wow!!", "why?", "ok!?", "9"}
+		"2016", "10", "3.39", "1,000", "2nd", "wow!!", "why?", "ok!?", "9", "xan't", "it's", "I'm", "DON'T"}
 	for range 3000 {
 		var b strings.Builder
 		for range 1 + rng.IntN(20) {
