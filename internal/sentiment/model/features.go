@@ -471,16 +471,18 @@ type runState struct {
 	lastTok  int               // out: 1 + the index of the last of them in the run, 0 if none
 	lastKind int               // out: its kind
 	nCaps    int               // out: the words in capitals that are not events
+	adv      int               // the assembly's own: the bytes a word takes beyond its spelling
 }
 
 // Bits of runState.evw: the next word follows the head of a two-word entry
 // (evwPair); the word is in capitals (evwCaps), ends in "n't"
-// (evwNegClitic), has an apostrophe inside (evwApos).
+// (evwNegClitic), is spelled shorter than it is (evwAdv: an apostrophe
+// inside, digits before letters).
 const (
 	evwPair      = 1
 	evwCaps      = 2
 	evwNegClitic = 4
-	evwApos      = 8
+	evwAdv       = 8 // the word takes st.adv bytes more than its spelling
 )
 
 // maxEvents bounds the events of one run.
@@ -598,7 +600,7 @@ words:
 		if l == rem {
 			next = 0
 		}
-		adv, apos := l, false // the bytes the word takes; one apostrophe in it
+		adv, respelled := l, false // the bytes the word takes; whether they are not its spelling
 		if !plainEnd[next] {
 			// A word with one apostrophe inside ("don't", "I'm") as
 			// scanApostropheWord takes it, where sixteen bytes are read:
@@ -613,14 +615,42 @@ words:
 			if l2 == 0 || l+l2 > 8 || !plainEnd[b[l+1+l2]] {
 				break
 			}
-			evw |= evwApos
+			evw |= evwAdv
+			st.adv = 1
 			if l2 == 1 && b[l-1]|0x20 == 'n' && b[l+1]|0x20 == 't' {
 				evw |= evwNegClitic
 			}
 			copy(b[l:], b[l+1:])
 			b[15] = 0
-			adv, apos = l+1+l2, true
+			adv, respelled = l+1+l2, true
 			l += l2
+		} else if b[0]-'0' < 10 {
+			// Digits, then letters and nothing else ("1st", "19th"): a
+			// word, "0" and the letters as scanWordSlow spells it.
+			d := 0
+			for d < l && b[d]-'0' < 10 {
+				d++
+			}
+			if d < l {
+				for k := d; k < l; k++ {
+					if asciiClass[b[k]] == cDigit {
+						break words
+					}
+				}
+				if d > 8 || l-d > 7 {
+					break
+				}
+				var nb [16]byte
+				nb[0] = '0'
+				copy(nb[1:], b[d:l])
+				b = nb
+				if d > 1 {
+					evw |= evwAdv
+					st.adv = d - 1
+				}
+				adv, respelled = l, true
+				l = l - d + 1
+			}
 		}
 		var lower [16]byte
 		letters, upper, triple := 0, 0, false
@@ -637,7 +667,7 @@ words:
 				triple = true
 			}
 		}
-		if pf := plainFirst[b[0]]; pf == pfDigit {
+		if pf := plainFirst[b[0]]; pf == pfDigit && !respelled {
 			// A number: digits only, not followed by a decimal point or a
 			// thousands separator and a digit ("3.39", "1,000").
 			if letters > 0 || (next == '.' || next == ',') && i+l+1 < len(s) && s[i+l+1]-'0' < 10 {
@@ -646,7 +676,7 @@ words:
 			token(hNum, evNum)
 			i += l
 		} else {
-			if pf != 0 && !apos {
+			if pf != 0 && !respelled {
 				b1 := next
 				if l >= 2 {
 					b1 = b[1]

@@ -27,6 +27,7 @@
 #define ST_LASTTOK 336
 #define ST_LASTKIND 344
 #define ST_NCAPS 352
+#define ST_ADV 360
 #define EV_NEG $0x10000000
 #define EV_PAIR $0x40000000
 #define EV_NOENTRY $0x20000000
@@ -490,7 +491,7 @@ number:
 	MOVL (R9)(DX*4), R13
 	PMOVMSKB X4, R9
 	TESTL R13, R9
-	JNE notplain
+	JNE numletters
 	CMPL AX, $0x2e
 	JEQ numsep
 	CMPL AX, $0x2c
@@ -511,6 +512,42 @@ numok:
 	CALL token<>(SB)
 	ADDQ DX, DI
 	JMP next
+
+numletters:
+	// Digits, then letters and nothing else ("1st", "19th", "8pm"): a word,
+	// "0" and the letters as scanWordSlow spells it, eight digits and
+	// seven letters at most; it goes through the checks from firstok, with evwAdv and
+	// st.adv = digits-1 when the spelling is shorter. R13 holds lowBits[l],
+	// R9 the letters.
+	ANDL R13, R9
+	BSFL R9, AX // the first letter
+	CMPL AX, $8
+	JA notplain // so that the eight bytes from it are among the sixteen
+	LEAQ ·lowBits(SB), R13
+	ORL (R13)(AX*4), R9 // and the digits before it
+	CMPL R9, (R13)(DX*4)
+	JNE notplain        // a digit after a letter
+	MOVL DX, R9
+	SUBL AX, R9         // the letters
+	CMPL R9, $7
+	JA notplain
+	MOVQ (BX)(AX*1), R13
+	MOVQ CX, X7
+	LEAQ ·byteMasks(SB), CX
+	ANDQ (CX)(R9*8), R13
+	MOVQ X7, CX
+	SHLQ $8, R13
+	ORQ $0x30, R13
+	DECL AX             // the digits but one
+	JEQ numjoin
+	MOVQ st+0(FP), DX
+	MOVQ AX, ST_ADV(DX)
+	ORB $8, ST_EVW(DX)
+numjoin:
+	LEAL 1(R9), DX
+	MOVQ R13, X0
+	CLASSIFY
+	JMP firstok
 
 slow:
 	// Fewer than sixteen bytes left: then read sixteen only within the
@@ -565,11 +602,11 @@ wordevnopair:
 wordevcaps:
 	TESTL $0x0c, R13
 	JEQ wordevcaps2
-	// An apostrophe: one more byte; "n't": evNegClitic, and the salt of
-	// a negator after it.
+	// evwAdv: st.adv more bytes; "n't": evNegClitic, and the salt of a
+	// negator after it.
 	TESTL $8, R13
 	JEQ wordevnt
-	INCQ DX
+	ADDQ ST_ADV(R9), DX
 wordevnt:
 	TESTL $4, R13
 	JEQ wordevcaps2
@@ -633,7 +670,7 @@ evcaps:
 	MOVB $0, ST_EVW(R13)
 	TESTL $8, R9
 	JEQ evcaps2
-	INCQ DX // the apostrophe
+	ADDQ ST_ADV(R13), DX // an apostrophe, more digits
 evcaps2:
 	TESTL $2, R9
 	JEQ uni
@@ -704,7 +741,8 @@ notend:
 	TESTB $0x80, (R13)(AX*1)
 	JEQ notplain
 	MOVQ st+0(FP), R13
-	ORB $8, ST_EVW(R13) // evwApos
+	ORB $8, ST_EVW(R13) // evwAdv: one more byte
+	MOVQ $1, ST_ADV(R13)
 	LEAL 1(DX), AX
 	CMPL AX, R9
 	JNE aposjoin     // a second part of more than one byte

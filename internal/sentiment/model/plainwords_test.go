@@ -35,6 +35,7 @@ func TestRunStateLayout(t *testing.T) {
 		{"lastTok", unsafe.Offsetof(st.lastTok), 336},
 		{"lastKind", unsafe.Offsetof(st.lastKind), 344},
 		{"nCaps", unsafe.Offsetof(st.nCaps), 352},
+		{"adv", unsafe.Offsetof(st.adv), 360},
 	} {
 		if c.off != c.want {
 			t.Errorf("runState.%s at %d, the assembly reads %d", c.name, c.off, c.want)
@@ -55,7 +56,7 @@ func TestRunStateLayout(t *testing.T) {
 			t.Errorf("%s is %d, the assembly has %d", c.name, c.got, c.want)
 		}
 	}
-	if evNegClitic != 1<<31 || evwNegClitic != 4 || evwApos != 8 || evNoEntry != 0x20000000 || evNeg != 0x10000000 || evPair != 0x40000000 || evCaps != 1<<15 || evwPair != 1 || evwCaps != 2 || lfPairHead != 0x10 || lfNegator != 1 || lfContrast != 8 {
+	if evNegClitic != 1<<31 || evwNegClitic != 4 || evwAdv != 8 || evNoEntry != 0x20000000 || evNeg != 0x10000000 || evPair != 0x40000000 || evCaps != 1<<15 || evwPair != 1 || evwCaps != 2 || lfPairHead != 0x10 || lfNegator != 1 || lfContrast != 8 {
 		t.Errorf("event or lexicon flags differ from the assembly's")
 	}
 	if evEllipsis != 6 || evUser != 7 || evNum != 5 {
@@ -131,7 +132,8 @@ func TestPlainWordsAsm(t *testing.T) {
 	words := []string{"the", "good", "bad", "not", "very", "hello", "World", "LOL", "OK", "sooo", "abcdefgh", "abcdefghi", "http", "www", "xD", "T_T", "o.O", "x", "I", "a1", "9am", "but", "never", "so", "really", "barely", "2016", "10!", "3.39", "1,000", "9:30", "2nd", "100", "wow!!!", "why??", "no?", "5!",
 		"wonderful", "Unbelievable", "HORRIBLEDAY", "abcdefghijklmno", "abcdefghijklmnop", "a12345678b", "aabbccddeeffgg", "wwwxample", "disappointed", "aaabbbcccdddeee",
 		"@user", "@", "@_x", "\"", "...", "..", "-", "-_-", "-.-", ":)", "(:", "(", ")", "[", "]", "):", ":", ";", ": ", "&amp", "*", "(-:", "x-D",
-		"don't", "DON'T", "I'm", "can't", "it's", "y'all", "o'clock", "x'd", "won't've", "n't", "abcdefg'h", "abcdefgh'i", "a'bcdefgh", "a'bcdefghi", "rock'n'roll", "she'll", "Don't", "do'nt", "aa'a", "9's"}
+		"don't", "DON'T", "I'm", "can't", "it's", "y'all", "o'clock", "x'd", "won't've", "n't", "abcdefg'h", "abcdefgh'i", "a'bcdefgh", "a'bcdefghi", "rock'n'roll", "she'll", "Don't", "do'nt", "aa'a", "9's",
+		"1st", "19th", "8PM", "50mm", "2015ers", "1a2", "12345678abcdefg", "1abcdefgh", "123abcdefg", "9aaa", "1sT", "7eleven", "3D", "1234567890123a", "123456789ab"}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for range 3000 {
 		var b strings.Builder
