@@ -292,7 +292,8 @@ func TestLongAndOddTexts(t *testing.T) {
 func FuzzScore(f *testing.F) {
 	for _, s := range []string{"", "I love it :)", "not good!!!", "sooo happyyy 😂😂😂", "&amp;lt;3 \\u2019 \"\"x\"\"",
 		"#LoveIt @user http://t.co/x", "Ünïcödé ÉCOLE", "9:30 :D xD T_T <3 </3", "\xff\xfe",
-		"not good, very bad. but 2016 was 10!!! why?? LOL", "i'm not HAPPY at all... 3.39 or 1,000"} {
+		"not good, very bad. but 2016 was 10!!! why?? LOL", "i'm not HAPPY at all... 3.39 or 1,000",
+		"@user: I don't \"like\" it - (really) ... but the 1st & 19th; no, fun. FED UP with 8PM xan't"} {
 		f.Add(s)
 	}
 	m, err := Embedded()
