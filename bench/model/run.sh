@@ -36,7 +36,7 @@ sort -k1,1 -k2,2n "$tmp/out" | awk '
 		for (k in v) {
 			n = split(v[k], x, " ")
 			med[k] = x[int((n + 1) / 2)]
-			printf "%-22s median %7.1f ns/post (%9.0f posts/s)  best %7.1f  runs %d\n", k, med[k], 1e9 / med[k], x[1], n
+			printf "%-27s median %7.1f ns/post (%9.0f posts/s)  best %7.1f  runs %d\n", k, med[k], 1e9 / med[k], x[1], n
 		}
 		if (med["BenchmarkScoreVal"] && med["BenchmarkPlainLoopVal"])
 			printf "model / plain loop, medians: %.2f of its speed\n", med["BenchmarkPlainLoopVal"] / med["BenchmarkScoreVal"]

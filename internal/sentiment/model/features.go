@@ -423,7 +423,7 @@ const (
 // plainWords takes them, with the running state in a runState, and
 // records what replay must do for its lexicon words, words in capitals,
 // words after the head of a two-word entry, tokens and clause boundaries.
-// TestPlainWord checks that scoring sums exactly the weights of the
+// TestScoringMatchesTraining checks that scoring sums exactly the weights of the
 // features training sees.
 func (f *featurizer) plainRun(i int, st *runState) int {
 	if f.nPend > pendMax-4 {

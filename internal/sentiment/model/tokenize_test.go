@@ -209,10 +209,10 @@ func TestScanShortWord(t *testing.T) {
 	}
 }
 
-// TestPlainWord checks that scoring, which takes the common words and
+// TestScoringMatchesTraining checks that scoring, which takes the common words and
 // tokens through plainRun, sums the weights of exactly the features
 // training sees.
-func TestPlainWord(t *testing.T) {
+func TestScoringMatchesTraining(t *testing.T) {
 	m, err := Embedded()
 	if err != nil {
 		t.Fatal(err)
