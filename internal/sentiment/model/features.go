@@ -420,11 +420,11 @@ const (
 // between them the separators of sepClass. It returns the index where it
 // stopped, i when the token at i is not such.
 //
-// plainWords takes them, with the running state in a runState, and
-// records what replay must do for its lexicon words, words in capitals,
-// words after the head of a two-word entry, tokens and clause boundaries.
-// TestScoringMatchesTraining checks that scoring sums exactly the weights of the
-// features training sees.
+// plainWords takes them, with the running state in a runState: it counts
+// the tokens, and records as events the words replay must see (lexicon
+// words, words ending in "n't", words after the head of a two-word entry).
+// TestScoringMatchesTraining checks that scoring sums exactly the weights
+// of the features training sees.
 func (f *featurizer) plainRun(i int, st *runState) int {
 	if f.nPend > pendMax-4 {
 		f.sumPending()
@@ -461,7 +461,7 @@ type runState struct {
 	prev     uint64 // the previous token's hash, in and out
 	salt     uint64 // saltUni, or saltUniNeg in a negation scope
 	n        int    // out: the tokens taken, words and others
-	atWord   int    // out: 0 after a token; at a word it did not take, 1 if only room or the page end stopped it, else 2
+	atWord   int    // out, for the tests: 0 after a token; at a word it did not take, 1 if only room or the page end stopped it, else 2
 	nEv      int    // out: the events in ev
 	ev       [maxEvents]uint32
 	nIDs     int               // out: the feature ids written
