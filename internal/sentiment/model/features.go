@@ -939,7 +939,7 @@ const (
 )
 
 // hNum is the hash of a number's token; evHashes holds the hashes of the
-// tokens of each kind of token event, indexed by kind-1.
+// other tokens plainWords takes, indexed by kind-1.
 var (
 	hNum = func() uint64 {
 		var b [maxWord + 8]byte
