@@ -353,9 +353,9 @@ notword:
 	CMPL R9, $SEP_COMMA
 	JEQ comma
 	CMPL R9, $SEP_MARK
-	JEQ mark
+	JEQ samerun
 	CMPL R9, $SEP_DOT
-	JEQ dot
+	JEQ samerun
 	CMPL R9, $SEP_AT
 	JEQ at
 	CMPL R9, $SEP_STOP
@@ -405,34 +405,26 @@ comma:
 	INCQ DI
 	JMP next
 
-dot:
-	// One "." is a clause boundary; more are an ellipsis, a token.
+samerun:
+	// A run of the byte in AX, "." or a mark, DX bytes long.
 	MOVL $1, DX
-dotrun:
+samenext:
 	LEAQ (DI)(DX*1), R9
 	CMPQ R9, R14
-	JGE dotend
-	CMPB (SI)(R9*1), $0x2e
-	JNE dotend
+	JGE sameend
+	CMPB (SI)(R9*1), AL
+	JNE sameend
 	INCL DX
-	JMP dotrun
-dotend:
+	JMP samenext
+sameend:
+	CMPL AX, $0x2e
+	JNE markend
+	// One "." is a clause boundary; more are an ellipsis, a token.
 	CMPL DX, $1
 	JEQ comma
 	MOVL $EV_ELLIPSIS, BX
 	JMP tokenev
 
-mark:
-	// A run of the mark in AX, DX bytes long.
-	MOVL $1, DX
-markrun:
-	LEAQ (DI)(DX*1), R9
-	CMPQ R9, R14
-	JGE markend
-	CMPB (SI)(R9*1), AL
-	JNE markend
-	INCL DX
-	JMP markrun
 markend:
 	// BX = its kind: evExcl, evExcl2, evQuest or evQuest2.
 	MOVL $1, BX
@@ -657,6 +649,12 @@ evmiss:
 	TESTL $1, R9
 	JEQ evcaps
 	PAIR_FILTER(evnopair)
+	MOVQ X15, AX
+	SHLQ $16, AX
+	ORQ EV_NOENTRY, AX
+	ORL EV_PAIR, AX
+	PXOR X6, X6
+	JMP wordevnopair // the pair is checked
 evnoentry:
 	MOVQ X15, AX
 	SHLQ $16, AX
